@@ -1,0 +1,26 @@
+"""Packaging hook: ship the C runtime (libdooh/) inside the wheel as doo/_libdooh.
+
+The runtime lives at the top of the repository (it is a C project of its own, with its own
+tests); a non-editable install needs a copy next to the Python package, because `doo build`
+compiles it with zig on the user's machine.
+"""
+
+import shutil
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+
+class BuildPyWithRuntime(build_py):
+    def run(self) -> None:
+        super().run()
+        src = Path(__file__).parent / "libdooh"
+        dst = Path(self.build_lib) / "doo" / "_libdooh"
+        for part in ("include", "src"):
+            if (dst / part).exists():
+                shutil.rmtree(dst / part)
+            shutil.copytree(src / part, dst / part)
+
+
+setup(cmdclass={"build_py": BuildPyWithRuntime})
