@@ -13,8 +13,8 @@ Codes (stable; documented in docs/language.md):
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Span:
     end_col: int
 
     @staticmethod
-    def point(file: str, line: int, col: int) -> "Span":
+    def point(file: str, line: int, col: int) -> Span:
         return Span(file, line, col, line, col + 1)
 
 

@@ -9,7 +9,6 @@ the checker keeps those in its own tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from doo.diagnostics import Span
 
@@ -40,7 +39,7 @@ class OptionalType:
     span: Span
 
 
-TypeExpr = Union[TypeName, ArrayType, OptionalType]
+TypeExpr = TypeName | ArrayType | OptionalType
 
 # ---------------------------------------------------------------- expressions
 
@@ -69,7 +68,7 @@ class StrLit:
 class InterpStr:
     """`"id=${task.id}!"`: literal text parts (escapes decoded) and expressions, in order."""
 
-    parts: list[Union[str, Expr]]
+    parts: list[str | Expr]
     span: Span
 
 
@@ -216,7 +215,7 @@ class IfExpr:
 
     cond: Expr
     then: Block
-    else_: Union[Block, IfExpr, None]
+    else_: Block | IfExpr | None
     span: Span
 
 
@@ -233,13 +232,13 @@ class ValuePat:
     span: Span
 
 
-Pattern = Union[WildcardPat, ValuePat]
+Pattern = WildcardPat | ValuePat
 
 
 @dataclass
 class MatchArm:
     patterns: list[Pattern]  # `A | B => …` has two
-    body: Union[Expr, Block]
+    body: Expr | Block
     span: Span
 
 
@@ -250,10 +249,7 @@ class Match:
     span: Span
 
 
-Expr = Union[
-    IntLit, FloatLit, StrLit, InterpStr, BoolLit, NilLit, Name, Path, Unary, Binary, Coalesce,
-    Call, Field, Index, Cast, Try, StructLit, ArrayLit, ObjectLit, Range, IfExpr, Match,
-]
+Expr = IntLit | FloatLit | StrLit | InterpStr | BoolLit | NilLit | Name | Path | Unary | Binary | Coalesce | Call | Field | Index | Cast | Try | StructLit | ArrayLit | ObjectLit | Range | IfExpr | Match
 
 # ---------------------------------------------------------------- statements
 
@@ -264,7 +260,7 @@ class Let:
 
     names: list[str]
     mutable: bool
-    type: Union[TypeExpr, None]
+    type: TypeExpr | None
     value: Expr
     span: Span
     name_spans: list[Span]
@@ -297,7 +293,7 @@ class ExprStmt:
 
 @dataclass
 class Return:
-    value: Union[Expr, None]
+    value: Expr | None
     span: Span
 
 
@@ -322,7 +318,7 @@ class ForIn:
     """`for x in xs {}`, `for i, x in xs {}`, `for i in 0..n {}`."""
 
     var: str
-    index_var: Union[str, None]  # set for the two-name form: `for i, x in xs` -> index_var="i", var="x"
+    index_var: str | None  # set for the two-name form: `for i, x in xs` -> index_var="i", var="x"
     iterable: Expr
     body: Block
     span: Span
@@ -332,7 +328,7 @@ class ForIn:
 class ForCond:
     """`for cond {}` (while) and `for {}` (forever: cond is None)."""
 
-    cond: Union[Expr, None]
+    cond: Expr | None
     body: Block
     span: Span
 
@@ -353,8 +349,7 @@ class Block:
     span: Span
 
 
-Stmt = Union[Let, Assign, IncDec, ExprStmt, Return, OkStmt, ErrStmt, ForIn, ForCond, Break,
-             Continue, Block]
+Stmt = Let | Assign | IncDec | ExprStmt | Return | OkStmt | ErrStmt | ForIn | ForCond | Break | Continue | Block
 
 # ---------------------------------------------------------------- declarations
 
@@ -362,7 +357,7 @@ Stmt = Union[Let, Assign, IncDec, ExprStmt, Return, OkStmt, ErrStmt, ForIn, ForC
 @dataclass
 class ImportItem:
     name: str
-    alias: Union[str, None]
+    alias: str | None
     span: Span
 
 
@@ -374,15 +369,15 @@ class Import:
     `import a::b as c;` -> path ["a", "b"], items None, alias "c"."""
 
     path: list[str]
-    items: Union[list[ImportItem], None]
-    alias: Union[str, None]
+    items: list[ImportItem] | None
+    alias: str | None
     span: Span
 
 
 @dataclass
 class Const:
     name: str
-    type: Union[TypeExpr, None]
+    type: TypeExpr | None
     value: Expr
     span: Span
     name_span: Span
@@ -432,7 +427,7 @@ class Param:
     """A parameter; the receiver of a method is Param("self", None)."""
 
     name: str
-    type: Union[TypeExpr, None]
+    type: TypeExpr | None
     span: Span
 
 
@@ -442,16 +437,16 @@ class Fn:
     `fn Task.IsUrgent(self) -> Bool {…}` has receiver "Task" and a first Param("self")."""
 
     name: str
-    receiver: Union[str, None]
+    receiver: str | None
     params: list[Param]
-    ret: Union[TypeExpr, None]
-    err: Union[TypeExpr, None]
-    body: Union[Block, Expr]
+    ret: TypeExpr | None
+    err: TypeExpr | None
+    body: Block | Expr
     span: Span
     name_span: Span
 
 
-Decl = Union[Import, Const, Enum, Struct, Fn]
+Decl = Import | Const | Enum | Struct | Fn
 
 
 @dataclass

@@ -12,15 +12,38 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Optional, Union
 
 from doo.diagnostics import NO_SPAN, Diagnostic, DiagnosticBag, Span
 from doo.frontend import ast as A
 from doo.frontend.modules import Program
 from doo.frontend.types import (
-    AUTHUSER, BOOL, DATABASE, ERROR, FLOAT, INT, MIDDLEWARE, NEVER, NIL, PRIMS, REQUEST,
-    RESPONSE, SERVER, STR, VOID, ArrayTy, EnumTy, FnRefTy, OptionsTy, OptTy, ResultTy, StdTy,
-    StructTy, Ty, TypeRefTy, assignable, is_scalar,
+    AUTHUSER,
+    BOOL,
+    DATABASE,
+    ERROR,
+    FLOAT,
+    INT,
+    MIDDLEWARE,
+    NEVER,
+    NIL,
+    PRIMS,
+    REQUEST,
+    RESPONSE,
+    SERVER,
+    STR,
+    VOID,
+    ArrayTy,
+    EnumTy,
+    FnRefTy,
+    OptionsTy,
+    OptTy,
+    ResultTy,
+    StdTy,
+    StructTy,
+    Ty,
+    TypeRefTy,
+    assignable,
+    is_scalar,
 )
 
 # Std modules and the names each one exports. Std names are always in scope (a prelude);
@@ -70,10 +93,10 @@ class FieldInfo:
     ty: Ty
     span: Span
     decorators: dict[str, A.Decorator]
-    min: Optional[Union[int, float]] = None
-    max: Optional[Union[int, float]] = None
-    pattern: Optional[str] = None
-    default: Optional[A.Expr] = None
+    min: int | float | None = None
+    max: int | float | None = None
+    pattern: str | None = None
+    default: A.Expr | None = None
 
     def has(self, name: str) -> bool:
         return name in self.decorators
@@ -97,7 +120,7 @@ class StructInfo:
     decl: A.Struct
     fields: list[FieldInfo] = field(default_factory=list)
 
-    def field(self, name: str) -> Optional[FieldInfo]:
+    def field(self, name: str) -> FieldInfo | None:
         return next((f for f in self.fields if f.name == name), None)
 
 
@@ -124,8 +147,8 @@ class FnInfo:
     decl: A.Fn
     params: list[tuple[str, Ty]]
     ret: Ty  # VOID when absent
-    err: Optional[Ty]
-    receiver: Optional[str]
+    err: Ty | None
+    receiver: str | None
     cname: str
     param_vars: list[VarInfo] = field(default_factory=list)
 
@@ -153,7 +176,7 @@ class CallTarget:
 
     kind: str
     name: str
-    fn: Optional[FnInfo] = None
+    fn: FnInfo | None = None
 
 
 @dataclass
@@ -182,7 +205,7 @@ class RouteInfo:
 class ServerInfo:
     var: VarInfo
     addr: A.Expr
-    start_span: Optional[Span] = None
+    start_span: Span | None = None
 
 
 @dataclass
@@ -198,8 +221,8 @@ class Checked:
     calls: dict[int, CallTarget] = field(default_factory=dict)
     consts_used: dict[int, ConstInfo] = field(default_factory=dict)
     routes: list[RouteInfo] = field(default_factory=list)
-    server: Optional[ServerInfo] = None
-    main: Optional[FnInfo] = None
+    server: ServerInfo | None = None
+    main: FnInfo | None = None
     patterns: list[str] = field(default_factory=list)  # @pattern regexes, index = id
 
     def ty(self, e: A.Expr) -> Ty:
@@ -221,13 +244,13 @@ class ModuleScope:
 
 
 class Scope:
-    def __init__(self, parent: Optional["Scope"] = None, loop: bool = False):
+    def __init__(self, parent: Scope | None = None, loop: bool = False):
         self.parent = parent
         self.vars: dict[str, VarInfo] = {}
         self.loop = loop
 
-    def lookup(self, name: str) -> Optional[VarInfo]:
-        s: Optional[Scope] = self
+    def lookup(self, name: str) -> VarInfo | None:
+        s: Scope | None = self
         while s is not None:
             if name in s.vars:
                 return s.vars[name]
@@ -235,7 +258,7 @@ class Scope:
         return None
 
     def in_loop(self) -> bool:
-        s: Optional[Scope] = self
+        s: Scope | None = self
         while s is not None:
             if s.loop:
                 return True
@@ -243,9 +266,9 @@ class Scope:
         return False
 
 
-def suggest(name: str, candidates: list[str]) -> str:
+def suggest(name: str, candidates: list[str], prefix: str = "") -> str:
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else ""
+    return f"did you mean `{prefix}{close[0]}`?" if close else ""
 
 
 def route_params(path: str) -> list[str]:
@@ -261,7 +284,7 @@ class Checker:
         self.out = Checked(program)
         self.bag = DiagnosticBag()
         self.scopes: dict[str, ModuleScope] = {}
-        self.fn: Optional[FnInfo] = None  # function being checked
+        self.fn: FnInfo | None = None  # function being checked
         self.module = "main"
         self.cname_counts: dict[str, int] = {}
 
@@ -352,6 +375,15 @@ class Checker:
                 if d.path and d.path[0] == "std":
                     self.check_std_import(d)
                     continue
+                whole = self.find_module(d.path) if d.items is None else None
+                if whole is not None and self.find_module(d.path[:-1]) is None:
+                    # `import models;`: every public name of the module.
+                    wsc = self.scopes[whole]
+                    names = list(wsc.structs) + list(wsc.enums) + list(wsc.fns) + list(wsc.consts)
+                    for n in names:
+                        if n[:1].isupper() and "." not in n:
+                            self.import_item(sc, wsc, A.ImportItem(n, None, d.span))
+                    continue
                 if d.items is None:
                     mod_path, items = d.path[:-1], [A.ImportItem(d.path[-1], d.alias, d.span)]
                 else:
@@ -363,7 +395,7 @@ class Checker:
                 for it in items:
                     self.import_item(sc, tsc, it)
 
-    def find_module(self, path: list[str]) -> Optional[str]:
+    def find_module(self, path: list[str]) -> str | None:
         want = "::".join(path)
         if want in self.scopes:
             return want
@@ -447,7 +479,7 @@ class Checker:
         self.err("E0102", f"unknown type `{n}`", t.span, hint)
         return ERROR
 
-    def defined_elsewhere(self, name: str) -> Optional[str]:
+    def defined_elsewhere(self, name: str) -> str | None:
         for key, sc in self.scopes.items():
             if key != self.module and (name in sc.structs or name in sc.enums
                                        or name in sc.fns or name in sc.consts):
@@ -457,7 +489,7 @@ class Checker:
     def resolve_structs(self) -> None:
         for key, sc in self.scopes.items():
             self.module = key
-            for name, si in sc.structs.items():
+            for si in sc.structs.values():
                 if si.module != key or si.fields:
                     continue
                 seen: set[str] = set()
@@ -503,7 +535,7 @@ class Checker:
         for d in f.decorators:
             if d.name not in DECORATORS:
                 self.err("E0202", f"unknown decorator `@{d.name}`", d.span,
-                         suggest(d.name, list(DECORATORS)))
+                         suggest(d.name, list(DECORATORS), "@"))
                 continue
             if d.name in fi.decorators:
                 self.err("E0202", f"decorator `@{d.name}` is repeated", d.span)
@@ -665,10 +697,9 @@ class Checker:
         body = fn.decl.body
         if isinstance(body, A.Block):
             self.block(body, scope)
-            if (fn.ret != VOID or fn.err is not None) and not self.terminates(body):
-                if fn.ret != VOID:
-                    self.err("E0142", f"function `{fn.name}` may end without returning a value",
-                             fn.decl.name_span, f"add a `return` (or `Ok`) of type `{fn.ret}`")
+            if fn.ret != VOID and not self.terminates(body):
+                self.err("E0142", f"function `{fn.name}` may end without returning a value",
+                         fn.decl.name_span, f"add a `return` (or `Ok`) of type `{fn.ret}`")
         else:
             want = fn.ret
             ty = self.expr(body, scope, want)
@@ -687,7 +718,7 @@ class Checker:
         return v
 
     def local_cname(self, name: str) -> str:
-        assert self.fn is not None or True
+        assert True
         key = f"{self.fn.cname if self.fn else ''}::{name}"
         n = self.cname_counts.get(key, 0)
         self.cname_counts[key] = n + 1
@@ -728,7 +759,7 @@ class Checker:
         elif isinstance(s, A.Block):
             self.block(s, scope)
         else:  # pragma: no cover - the parser makes no other statements
-            raise AssertionError(f"unknown statement {s!r}")
+            raise AssertionError(f"unknown statement {s!r}")  # noqa: TRY004
 
     def let(self, s: A.Let, scope: Scope) -> None:
         want = self.resolve_type(s.type) if s.type is not None else None
@@ -810,7 +841,7 @@ class Checker:
             return
         self.expect(fn.ret, ty, s.value.span)
 
-    def ok_err(self, s: Union[A.OkStmt, A.ErrStmt], scope: Scope) -> None:
+    def ok_err(self, s: A.OkStmt | A.ErrStmt, scope: Scope) -> None:
         fn = self.fn
         assert fn is not None
         kw = "Ok" if isinstance(s, A.OkStmt) else "Err"
@@ -847,7 +878,7 @@ class Checker:
         for st in s.body.stmts:
             self.stmt(st, inner)
 
-    def terminates(self, s: Union[A.Stmt, A.Block, A.Expr, None]) -> bool:
+    def terminates(self, s: A.Stmt | A.Block | A.Expr | None) -> bool:
         """Does control never fall off the end of s?"""
         if isinstance(s, A.Block):
             return any(self.terminates(x) for x in s.stmts)
@@ -877,12 +908,12 @@ class Checker:
             return
         self.err("E0111", msg or f"expected `{want}`, found `{got}`", span)
 
-    def expr(self, e: A.Expr, scope: Scope, want: Optional[Ty], stmt: bool = False) -> Ty:
+    def expr(self, e: A.Expr, scope: Scope, want: Ty | None, stmt: bool = False) -> Ty:
         ty = self.expr_inner(e, scope, want, stmt)
         self.out.types[id(e)] = ty
         return ty
 
-    def expr_inner(self, e: A.Expr, scope: Scope, want: Optional[Ty], stmt: bool) -> Ty:
+    def expr_inner(self, e: A.Expr, scope: Scope, want: Ty | None, stmt: bool) -> Ty:
         if isinstance(e, A.IntLit):
             return FLOAT if want == FLOAT or want == OptTy(FLOAT) else INT
         if isinstance(e, A.FloatLit):
@@ -995,7 +1026,7 @@ class Checker:
 
     def visible_vars(self, scope: Scope) -> list[str]:
         out: list[str] = []
-        s: Optional[Scope] = scope
+        s: Scope | None = scope
         while s is not None:
             out.extend(s.vars)
             s = s.parent
@@ -1096,7 +1127,7 @@ class Checker:
                      + ", ".join(f"`{m}`" for m in missing) + f" in `{si.name}`", e.name_span)
         return StructTy(si.name)
 
-    def array_lit(self, e: A.ArrayLit, scope: Scope, want: Optional[Ty]) -> Ty:
+    def array_lit(self, e: A.ArrayLit, scope: Scope, want: Ty | None) -> Ty:
         elem_want = want.elem if isinstance(want, ArrayTy) else None
         if not e.items:
             return want if isinstance(want, ArrayTy) else ArrayTy(NEVER)
@@ -1109,7 +1140,7 @@ class Checker:
             self.expect(elem_want, first, e.items[0].span)
         return ArrayTy(elem) if elem not in (ERROR, NIL) else ERROR
 
-    def value_of_block(self, b: A.Block, scope: Scope, want: Optional[Ty]) -> Ty:
+    def value_of_block(self, b: A.Block, scope: Scope, want: Ty | None) -> Ty:
         """Check a block used as a value: its last statement is the value expression."""
         inner = Scope(scope)
         for s in b.stmts[:-1]:
@@ -1122,7 +1153,7 @@ class Checker:
         self.stmt(last, inner)
         return NEVER if self.terminates(last) else VOID
 
-    def if_expr(self, e: A.IfExpr, scope: Scope, want: Optional[Ty], stmt: bool) -> Ty:
+    def if_expr(self, e: A.IfExpr, scope: Scope, want: Ty | None, stmt: bool) -> Ty:
         self.expect(BOOL, self.expr(e.cond, scope, BOOL), e.cond.span)
         if stmt or e.else_ is None:
             self.block(e.then, scope)
@@ -1153,14 +1184,14 @@ class Checker:
         self.err("E0111", f"branches have different types: `{a}` and `{b}`", span)
         return ERROR
 
-    def match(self, e: A.Match, scope: Scope, want: Optional[Ty], stmt: bool) -> Ty:
+    def match(self, e: A.Match, scope: Scope, want: Ty | None, stmt: bool) -> Ty:
         st = self.expr(e.subject, scope, None)
         if st != ERROR and not (st in (INT, STR, BOOL) or isinstance(st, EnumTy)):
             self.err("E0130", f"cannot match on `{st}`", e.subject.span,
                      "match works on enums, Int, Str and Bool")
             st = ERROR
         seen: set[object] = set()
-        result: Optional[Ty] = None
+        result: Ty | None = None
         for arm in e.arms:
             for p in arm.patterns:
                 if isinstance(p, A.WildcardPat):
@@ -1230,7 +1261,7 @@ class Checker:
             self.err("E0118", f"`{t}` has no field `{e.name}`", e.name_span)
         return ERROR
 
-    def call(self, e: A.Call, scope: Scope, want: Optional[Ty], stmt: bool) -> Ty:
+    def call(self, e: A.Call, scope: Scope, want: Ty | None, stmt: bool) -> Ty:
         f = e.func
         if isinstance(f, A.Name) and scope.lookup(f.name) is None:
             builtin = self.builtin_call(e, f.name, scope)
@@ -1257,7 +1288,7 @@ class Checker:
         for a in e.args:
             self.expr(a, scope, None)
 
-    def args(self, e: A.Call, fi: Optional[FnInfo], params: list[tuple[str, Ty]],
+    def args(self, e: A.Call, fi: FnInfo | None, params: list[tuple[str, Ty]],
              scope: Scope, what: str = "") -> None:
         name = what or (fi.name if fi else "?")
         if len(e.args) != len(params):
@@ -1268,7 +1299,7 @@ class Checker:
         for a in e.args[len(params):]:
             self.expr(a, scope, None)
 
-    def builtin_call(self, e: A.Call, name: str, scope: Scope) -> Optional[Ty]:
+    def builtin_call(self, e: A.Call, name: str, scope: Scope) -> Ty | None:
         if name in self.scopes[self.module].fns:
             return None
         if name == "print":
@@ -1547,7 +1578,7 @@ class Checker:
         self.out.routes.append(ri)
 
     def bind_handler(self, fi: FnInfo, method: str, path: str,
-                     span: Span) -> Optional[list[Binding]]:
+                     span: Span) -> list[Binding] | None:
         params = route_params(path)
         out: list[Binding] = []
         ok = True
@@ -1642,7 +1673,7 @@ def pattern_key(e: A.Expr) -> tuple[str, object]:
     return ("other", id(e))
 
 
-def const_number(e: A.Expr) -> Optional[Union[int, float]]:
+def const_number(e: A.Expr) -> int | float | None:
     if isinstance(e, (A.IntLit, A.FloatLit)):
         return e.value
     if isinstance(e, A.Unary) and e.op == "-" and isinstance(e.operand, (A.IntLit, A.FloatLit)):
@@ -1741,5 +1772,18 @@ def check(program: Program) -> tuple[Checked, list[Diagnostic]]:
     return Checker(program).run()
 
 
-__all__ = ["check", "Checked", "StructInfo", "FieldInfo", "EnumInfo", "FnInfo", "VarInfo",
-           "RouteInfo", "Binding", "CallTarget", "STATUS_VARIANTS", "NO_SPAN", "StdTy"]
+__all__ = [
+    "NO_SPAN",
+    "STATUS_VARIANTS",
+    "Binding",
+    "CallTarget",
+    "Checked",
+    "EnumInfo",
+    "FieldInfo",
+    "FnInfo",
+    "RouteInfo",
+    "StdTy",
+    "StructInfo",
+    "VarInfo",
+    "check",
+]

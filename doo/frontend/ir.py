@@ -10,7 +10,6 @@ carry the source location they report on failure, and calls name their target di
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
 
 from doo.frontend.types import Ty
 
@@ -20,7 +19,7 @@ from doo.frontend.types import Ty
 @dataclass
 class Const:
     ty: Ty
-    value: Union[int, float, bool, str, None]  # enums: variant index; None: the zero value
+    value: int | float | bool | str | None  # enums: variant index; None: the zero value
 
 
 @dataclass
@@ -124,7 +123,7 @@ class MakeResult:
 
     ty: Ty
     ok: bool
-    value: Optional[Expr]
+    value: Expr | None
 
 
 @dataclass
@@ -176,8 +175,7 @@ class Panic:
     loc: str
 
 
-Expr = Union[Const, Var, CallFn, CallRt, Bin, Un, GetField, Index, NewStruct, NewArray, Some,
-             NoneV, OptHas, OptGet, MakeResult, ResPart, Cond, StrCat, ToStr, Convert, Panic]
+Expr = Const | Var | CallFn | CallRt | Bin | Un | GetField | Index | NewStruct | NewArray | Some | NoneV | OptHas | OptGet | MakeResult | ResPart | Cond | StrCat | ToStr | Convert | Panic
 
 # ---------------------------------------------------------------- statements
 
@@ -186,7 +184,7 @@ Expr = Union[Const, Var, CallFn, CallRt, Bin, Un, GetField, Index, NewStruct, Ne
 class Decl:
     name: str
     ty: Ty
-    init: Optional[Expr]
+    init: Expr | None
     line: int = 0
 
 
@@ -231,7 +229,7 @@ class ForRange:
 
 @dataclass
 class ForEach:
-    index: Optional[str]
+    index: str | None
     var: str
     elem_ty: Ty
     arr: Expr
@@ -251,7 +249,7 @@ class Continue:
 
 @dataclass
 class Return:
-    value: Optional[Expr]
+    value: Expr | None
     line: int = 0
 
 
@@ -261,7 +259,7 @@ class Block:
     line: int = 0
 
 
-Stmt = Union[Decl, Set, Eval, If, Loop, ForRange, ForEach, Break, Continue, Return, Block]
+Stmt = Decl | Set | Eval | If | Loop | ForRange | ForEach | Break | Continue | Return | Block
 
 # ---------------------------------------------------------------- program
 
@@ -289,8 +287,8 @@ class Route:
 class Program:
     functions: list[Function] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
-    main: Optional[str] = None
-    server_addr: Optional[Expr] = None
+    main: str | None = None
+    server_addr: Expr | None = None
 
 
 # ---------------------------------------------------------------- printer

@@ -11,14 +11,27 @@ Implicit conversions (a value into an optional, `nil`) become explicit IR nodes 
 from __future__ import annotations
 
 import os
-from typing import Optional
 
 from doo.frontend import ast as A
 from doo.frontend import ir
 from doo.frontend.checker import Checked, FnInfo, RouteInfo
 from doo.frontend.types import (
-    BOOL, ERROR, FLOAT, INT, NEVER, NIL, REQUEST, SERVER, STR, VOID, ArrayTy, EnumTy, OptTy,
-    ResultTy, StructTy, Ty,
+    BOOL,
+    ERROR,
+    FLOAT,
+    INT,
+    NEVER,
+    NIL,
+    REQUEST,
+    SERVER,
+    STR,
+    VOID,
+    ArrayTy,
+    EnumTy,
+    OptTy,
+    ResultTy,
+    StructTy,
+    Ty,
 )
 
 
@@ -26,14 +39,14 @@ class Lowerer:
     def __init__(self, checked: Checked, root: str):
         self.c = checked
         self.root = root
-        self.fn: Optional[FnInfo] = None
+        self.fn: FnInfo | None = None
         self.ntemp = 0
         self.file = ""
 
     # ---- helpers
 
     def loc(self, node: object) -> str:
-        span = getattr(node, "span")
+        span = node.span
         return f"{self.file}:{span.line}:{span.col}"
 
     def rel(self, path: str) -> str:
@@ -43,7 +56,7 @@ class Lowerer:
             r = path
         return r.replace(os.sep, "/")
 
-    def temp(self, ty: Ty, value: Optional[ir.Expr], out: list[ir.Stmt], line: int = 0) -> ir.Var:
+    def temp(self, ty: Ty, value: ir.Expr | None, out: list[ir.Stmt], line: int = 0) -> ir.Var:
         self.ntemp += 1
         name = f"_t{self.ntemp}"
         out.append(ir.Decl(name, ty, value, line))
@@ -247,7 +260,7 @@ class Lowerer:
         out.append(ir.ForEach(idx.cname if idx else None, var.cname, var.ty, arr, body,
                               s.span.line))
 
-    def if_stmt(self, e: A.IfExpr, out: list[ir.Stmt], result: Optional[ir.Var]) -> None:
+    def if_stmt(self, e: A.IfExpr, out: list[ir.Stmt], result: ir.Var | None) -> None:
         cond = self.expr(e.cond, out)
         then: list[ir.Stmt] = []
         self.branch(e.then, then, result)
@@ -258,7 +271,7 @@ class Lowerer:
             self.if_stmt(e.else_, els, result)
         out.append(ir.If(cond, then, els, e.span.line))
 
-    def branch(self, b: A.Block, out: list[ir.Stmt], result: Optional[ir.Var]) -> None:
+    def branch(self, b: A.Block, out: list[ir.Stmt], result: ir.Var | None) -> None:
         """Lower a block; when `result` is set, its last expression is stored there."""
         if result is None or not b.stmts or not isinstance(b.stmts[-1], A.ExprStmt):
             self.stmts(b.stmts, out)
@@ -271,12 +284,12 @@ class Lowerer:
         inner.append(ir.Set(result, self.adapt(v, result.ty), last.span.line))
         out.extend(inner)
 
-    def match(self, e: A.Match, out: list[ir.Stmt], result: Optional[ir.Var]) -> None:
+    def match(self, e: A.Match, out: list[ir.Stmt], result: ir.Var | None) -> None:
         subj = self.expr(e.subject, out)
         if not isinstance(subj, (ir.Var, ir.Const)):
             subj = self.temp(subj.ty, subj, out, e.span.line)
         chain: list[ir.Stmt] = out
-        pending: Optional[ir.If] = None
+        pending: ir.If | None = None
         for arm in e.arms:
             body: list[ir.Stmt] = []
             if isinstance(arm.body, A.Block):
@@ -417,7 +430,7 @@ class Lowerer:
             out.append(ir.If(cond, pre + [ir.Set(t, right)], [], e.span.line))
             return t
         a, b = self.exprs([e.left, e.right], out)
-        lt, rt = a.ty, b.ty
+        lt, _rt = a.ty, b.ty
         if op in ("==", "!="):
             eq = self.equality(a, b, out)
             return eq if op == "==" else ir.Un(BOOL, "!", eq)
@@ -595,4 +608,4 @@ def lower(checked: Checked, root: str) -> ir.Program:
     return Lowerer(checked, root).program()
 
 
-__all__ = ["lower", "ERROR"]
+__all__ = ["ERROR", "lower"]

@@ -24,7 +24,7 @@ CASES = [
     ("unknown_type", "fn f() -> Strr { return \"\"; }\nfn main() {}\n",
      ["1:11: E0102 unknown type `Strr` | did you mean `Str`?"]),
     ("unknown_decorator", "struct U { email: Str @emial }\nfn main() {}\n",
-     ["1:23: E0202 unknown decorator `@emial` | did you mean `@email`?".replace("`@email`", "`email`")]),
+     ["1:23: E0202 unknown decorator `@emial` | did you mean `@email`?"]),
     ("decorator_arity", "struct U { n: Int @min() }\nfn main() {}\n",
      ["1:19: E0203 `@min` takes 1 argument, found 0"]),
     ("decorator_arg_type", "struct U { n: Int @min(\"x\") }\nfn main() {}\n",

@@ -1,0 +1,443 @@
+"""The C toolchain driver: generated C + libdooh -> one native binary, through `zig cc`.
+
+Role: the last stage of the pipeline. It owns every compiler flag, the build cache and the
+translation of compiler failures into one user-facing `ToolchainError`.
+
+Input: the generated C translation unit (a string), an output path and `BuildOptions`
+(target triple, mode, -Werror, extra flags).
+
+Output: a `BuildResult` with the binary's path, phase timings and whether anything was rebuilt.
+
+Two caches make rebuilds cheap, both under `cache_dir()`:
+- `libdooh/<key>/libdooh.a`: the runtime, compiled once per (target, mode, flags, zig version,
+  runtime sources); written into a temporary folder and renamed into place, so concurrent builds
+  never see a half-written archive.
+- `units/<key>/`: the generated `main.c` and its linked binary `prog`, keyed by the source, the
+  flags and the runtime archive; an unchanged program is copied out without running the compiler.
+zig keeps its own cache (its libc builds for each target) in its default global cache folder,
+so the slow first build for a new target is paid once per machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+MODES = ("debug", "dev", "release")
+_BASE_CFLAGS = ("-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra")
+_MAX_OUTPUT_LINES = 30
+_KEEP_UNITS = 64  # program builds kept in the cache
+_KEEP_RUNTIMES = 16  # runtime archives kept (every libdooh edit makes a new one)
+# zig triples are arch-os[-abi] with an optional version range; anything else is a typo, and
+# zig would answer it with a list of every architecture it knows.
+_TRIPLE_RE = re.compile(r"^[a-z0-9_]+-[a-z0-9_.]+(-[a-z0-9_.]+)?$")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build.
+
+    `target` is "native" or a zig triple (x86_64-linux-musl, aarch64-linux-musl, ...).
+    `mode`: "debug" is -O0 -g (zig adds its UBSan runtime); "dev" compiles the generated unit
+    at -O1 and the runtime at -O2; "release" is -O3 with LTO for both, stripped when cross.
+    `werror` applies to the generated unit only; `extra_cflags` apply to the unit and the
+    runtime (so sanitizer flags reach both); `extra_ldflags` go to the final link.
+    """
+
+    target: str = "native"
+    mode: str = "dev"
+    werror: bool = False
+    extra_cflags: tuple[str, ...] = ()
+    extra_ldflags: tuple[str, ...] = ()
+
+
+@dataclass
+class BuildResult:
+    """`timings` holds seconds for "libdooh" (0.0 when cached) and "cc" (the generated unit)."""
+
+    binary: Path
+    timings: dict[str, float]
+    cached: bool
+
+
+class ToolchainError(Exception):
+    """A build failure to show the user: one line, then the compiler's output (trimmed)."""
+
+
+# --- locations ---------------------------------------------------------------------------
+
+
+def libdooh_dir() -> Path:
+    """The runtime sources: the repository's libdooh/ in a checkout, else the packaged copy."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package.parent / "libdooh", package / "_libdooh"):
+        if (candidate / "include" / "dooh").is_dir() and (candidate / "src").is_dir():
+            return candidate
+    raise ToolchainError(
+        f"the C runtime (libdooh) is missing: looked in {package.parent / 'libdooh'} "
+        f"and {package / '_libdooh'}; reinstall doo"
+    )
+
+
+def cache_dir() -> Path:
+    """$DOO_CACHE_DIR, else $XDG_CACHE_HOME/doo, else ~/.cache/doo."""
+    explicit = os.environ.get("DOO_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return Path(xdg) / "doo"
+    return Path.home() / ".cache" / "doo"
+
+
+# --- zig ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _zig_command() -> tuple[str, ...]:
+    """The zig executable shipped by the `ziglang` wheel (run directly: no Python start-up)."""
+    spec = importlib.util.find_spec("ziglang")
+    if spec is None or spec.origin is None:
+        raise ToolchainError(
+            "the C compiler is missing: doo builds with zig from PyPI; run `pip install ziglang`"
+        )
+    exe = Path(spec.origin).parent / ("zig.exe" if os.name == "nt" else "zig")
+    if exe.is_file() and os.access(exe, os.X_OK):
+        return (str(exe),)
+    return (sys.executable, "-m", "ziglang")
+
+
+def _zig_env() -> dict[str, str]:
+    """The environment for zig: unchanged, unless zig could not find a global cache folder."""
+    env = dict(os.environ)
+    if not (env.get("ZIG_GLOBAL_CACHE_DIR") or env.get("XDG_CACHE_HOME") or env.get("HOME")):
+        env["ZIG_GLOBAL_CACHE_DIR"] = str(cache_dir() / "zig")
+    return env
+
+
+def _run_zig(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            [*_zig_command(), *args],
+            cwd=cwd,
+            env=_zig_env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            check=False,
+        )
+    except OSError as exc:
+        raise ToolchainError(
+            f"could not run zig ({exc.strerror}); reinstall it with `pip install ziglang`"
+        ) from exc
+
+
+@lru_cache(maxsize=1)
+def zig_version() -> str:
+    """The version of the zig compiler doo uses, e.g. "0.17.1"."""
+    proc = _run_zig(["version"], cwd=Path.cwd())
+    version = proc.stdout.strip()
+    if proc.returncode != 0 or not version:
+        raise ToolchainError("zig does not start: " + _trim(proc.stderr or proc.stdout))
+    return version
+
+
+# --- flags -------------------------------------------------------------------------------
+
+
+def _is_native(target: str) -> bool:
+    return target == "native"
+
+
+def _check_options(opts: BuildOptions) -> None:
+    if opts.mode not in MODES:
+        raise ValueError(f"unknown build mode {opts.mode!r}; expected one of {MODES}")
+    if not _is_native(opts.target) and not _TRIPLE_RE.match(opts.target):
+        raise ToolchainError(
+            f"unknown target {opts.target!r}: use `native` or a zig triple such as "
+            "x86_64-linux-musl or aarch64-linux-musl"
+        )
+
+
+def _target_flags(target: str) -> list[str]:
+    """Native builds let zig tune for this CPU; cross builds use the baseline CPU of the arch."""
+    if _is_native(target):
+        return []
+    return ["-target", target, "-mcpu=baseline"]
+
+
+def _opt_flags(mode: str, *, runtime: bool) -> list[str]:
+    if mode == "debug":
+        # zig also turns on its UBSan runtime at -O0: undefined behaviour stops with a trace.
+        return ["-O0", "-g"]
+    if mode == "dev":
+        # The generated unit changes on every save, so it favours compile speed.
+        return ["-O2"] if runtime else ["-O1"]
+    return ["-O3", "-flto"]
+
+
+def _runtime_cflags(opts: BuildOptions, include: Path) -> list[str]:
+    return [
+        *_target_flags(opts.target),
+        *_BASE_CFLAGS,
+        *_opt_flags(opts.mode, runtime=True),
+        f"-I{include}",
+        *opts.extra_cflags,
+    ]
+
+
+def _unit_flags(opts: BuildOptions, include: Path) -> list[str]:
+    flags = [*_target_flags(opts.target), *_BASE_CFLAGS, *_opt_flags(opts.mode, runtime=False)]
+    if opts.werror:
+        flags.append("-Werror")
+    flags += [f"-I{include}", *opts.extra_cflags]
+    return flags
+
+
+def _link_flags(opts: BuildOptions) -> list[str]:
+    flags = ["-lpthread"]
+    if opts.target.endswith("-musl"):
+        flags.append("-static")
+    if opts.mode == "release" and not _is_native(opts.target):
+        flags.append("-s")
+    return [*flags, *opts.extra_ldflags]
+
+
+# --- cache keys --------------------------------------------------------------------------
+
+
+def _hash_json(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def _runtime_sources_hash(root: Path) -> str:
+    """One hash over every header and source of libdooh (names and bytes)."""
+    digest = hashlib.sha256()
+    files = [p for part in ("include", "src") for p in (root / part).rglob("*") if p.is_file()]
+    for path in sorted(p for p in files if p.suffix in (".c", ".h")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _host_cpu() -> str:
+    """Native builds are tuned for this CPU, so a shared cache must not mix CPUs."""
+    flags = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            flags = next((line for line in f if line.startswith(("flags", "Features"))), "")
+    except OSError:
+        flags = platform.processor()
+    return f"{platform.machine()}:{hashlib.sha256(flags.encode()).hexdigest()[:16]}"
+
+
+def _runtime_key(opts: BuildOptions, root: Path) -> str:
+    parts = {
+        "target": opts.target,
+        "cpu": _host_cpu() if _is_native(opts.target) else "baseline",
+        "mode": opts.mode,
+        "cflags": _runtime_cflags(opts, root / "include"),
+        "zig": zig_version(),
+        "sources": _runtime_sources_hash(root),
+    }
+    return f"{opts.target}-{opts.mode}-{_hash_json(parts)[:20]}"
+
+
+# --- building ----------------------------------------------------------------------------
+
+
+def build_libdooh(opts: BuildOptions, progress: Callable[[str], None] | None = None) -> Path:
+    """Return the cached libdooh.a for `opts`, compiling it first if needed."""
+    _check_options(opts)
+    try:
+        archive, _ = _ensure_runtime(opts, libdooh_dir(), progress)
+    except OSError as exc:
+        raise _file_error(exc) from exc
+    return archive
+
+
+def _ensure_runtime(
+    opts: BuildOptions, root: Path, progress: Callable[[str], None] | None
+) -> tuple[Path, bool]:
+    """The runtime archive for `opts` and whether this call had to build it."""
+    final = cache_dir() / "libdooh" / _runtime_key(opts, root)
+    archive = final / "libdooh.a"
+    if archive.is_file():
+        os.utime(final)  # keeps it among the most recently used when pruning
+        return archive, False
+    if progress is not None:
+        progress(
+            f"building the runtime for {opts.target} "
+            "(zig's first build for a new target takes about 40 s)…"
+        )
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
+    try:
+        _compile_runtime(opts, root, work)
+        try:
+            os.rename(work, final)
+        except OSError:
+            # Another build renamed its copy first (the folder exists and is not empty);
+            # both were built from the same key, so use theirs.
+            if not archive.is_file():
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _prune(final.parent, _KEEP_RUNTIMES)
+    return archive, True
+
+
+def _compile_runtime(opts: BuildOptions, root: Path, work: Path) -> None:
+    """Compile every libdooh/src/*.c into `work` in parallel and archive them as libdooh.a."""
+    sources = sorted((root / "src").glob("*.c"))
+    if not sources:
+        raise ToolchainError(f"the C runtime has no sources in {root / 'src'}; reinstall doo")
+    cflags = _runtime_cflags(opts, root / "include")
+
+    def compile_one(src: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
+        obj = work / (src.stem + ".o")
+        return src, _run_zig(["cc", *cflags, "-c", str(src), "-o", str(obj)], cwd=work)
+
+    workers = max(1, min(os.cpu_count() or 1, 8, len(sources)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(compile_one, sources))
+    for src, proc in results:
+        if proc.returncode != 0:
+            raise ToolchainError(
+                f"could not compile the runtime ({src.name}) for {opts.target}:\n"
+                + _trim(proc.stderr + proc.stdout)
+            )
+    objects = [src.stem + ".o" for src, _ in results]
+    proc = _run_zig(["ar", "rcs", "libdooh.a", *objects], cwd=work)
+    if proc.returncode != 0:
+        raise ToolchainError("could not archive the runtime:\n" + _trim(proc.stderr + proc.stdout))
+    for name in objects:
+        (work / name).unlink()
+
+
+def build(
+    c_source: str,
+    out: Path,
+    opts: BuildOptions,
+    progress: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Compile the generated C unit, link it with libdooh and place the binary at `out`."""
+    _check_options(opts)
+    try:
+        return _build(c_source, out, opts, progress)
+    except OSError as exc:
+        raise _file_error(exc) from exc
+
+
+def _file_error(exc: OSError) -> ToolchainError:
+    """A cache or output folder that cannot be written is the user's to fix, not a bug."""
+    where = f" {exc.filename}" if exc.filename else ""
+    return ToolchainError(f"cannot write{where}: {exc.strerror or exc}")
+
+
+def _build(
+    c_source: str, out: Path, opts: BuildOptions, progress: Callable[[str], None] | None
+) -> BuildResult:
+    timings = {"libdooh": 0.0, "cc": 0.0}
+    started = time.perf_counter()
+    root = libdooh_dir()
+    archive, runtime_built = _ensure_runtime(opts, root, progress)
+    if runtime_built:
+        timings["libdooh"] = time.perf_counter() - started
+
+    cflags = _unit_flags(opts, root / "include")
+    ldflags = _link_flags(opts)
+    key = _hash_json(
+        {"source": c_source, "cflags": cflags, "ldflags": ldflags, "runtime": archive.parent.name}
+    )
+    unit = cache_dir() / "units" / key[:32]
+    binary = unit / "prog"
+    cached = not runtime_built and binary.is_file()
+    if binary.is_file():
+        os.utime(unit)  # keeps it among the most recently used when pruning
+    else:
+        started = time.perf_counter()
+        _compile_unit(c_source, unit, cflags, ldflags, archive)
+        timings["cc"] = time.perf_counter() - started
+        _prune(unit.parent, _KEEP_UNITS)
+    _install(binary, out)
+    return BuildResult(binary=out, timings=timings, cached=cached)
+
+
+def _compile_unit(
+    c_source: str, unit: Path, cflags: list[str], ldflags: list[str], archive: Path
+) -> None:
+    """One zig invocation compiles and links; the binary appears under its final name last."""
+    unit.mkdir(parents=True, exist_ok=True)
+    main_c = unit / "main.c"
+    _write_atomic(main_c, c_source.encode())
+    tmp = unit / f"prog.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    proc = _run_zig(["cc", *cflags, str(main_c), str(archive), *ldflags, "-o", str(tmp)], cwd=unit)
+    if proc.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        raise ToolchainError(
+            "the C compiler rejected the generated program:\n" + _trim(proc.stderr + proc.stdout)
+        )
+    os.replace(tmp, unit / "prog")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def _install(binary: Path, out: Path) -> None:
+    """Copy the binary to `out` by rename, so a running old binary is replaced, not rewritten."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.is_dir():
+        raise ToolchainError(f"cannot write the binary to {out}: it is a folder")
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as dst, open(binary, "rb") as src:
+            shutil.copyfileobj(src, dst)
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Forget all but the `keep` most recently used builds in `folder` (never work in progress)."""
+    try:
+        entries = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for stale in entries[keep:]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _trim(output: str) -> str:
+    """The compiler's first lines; error lines further down are kept too."""
+    lines = output.strip().splitlines()
+    if len(lines) <= _MAX_OUTPUT_LINES:
+        return "\n".join(lines)
+    head = lines[:_MAX_OUTPUT_LINES]
+    late_errors = [line for line in lines[_MAX_OUTPUT_LINES:] if "error" in line][:5]
+    rest = len(lines) - len(head) - len(late_errors)
+    return "\n".join([*head, f"… ({rest} more lines)", *late_errors])
