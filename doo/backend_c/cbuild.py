@@ -104,13 +104,13 @@ def compound_lit(ctype: str, inits: list[tuple[str | None, Node]]) -> c_ast.Comp
         exprs.append(c_ast.NamedInitializer([ID(name)], value) if name else value)
     if not exprs:
         exprs = [c_ast.Constant("int", "0")]
-    return c_ast.CompoundLiteral(typename(ctype), c_ast.InitList(exprs))
+    return c_ast.CompoundLiteral(typename(ctype), c_ast.InitList(exprs), [])
 
 
 def array_lit(elem_ctype: str, items: list[Node]) -> c_ast.CompoundLiteral:
     tn = c_ast.Typename(None, [], None, c_ast.ArrayDecl(
         c_ast.TypeDecl(None, [], None, c_ast.IdentifierType([elem_ctype])), None, []))
-    return c_ast.CompoundLiteral(tn, c_ast.InitList(items))
+    return c_ast.CompoundLiteral(tn, c_ast.InitList(items), [])
 
 
 def decl(name: str, ctype: str, init: Node | None, storage: list[str] | None = None,

@@ -154,8 +154,8 @@ class Emitter:
                     assert isinstance(b.ty, StructTy)
                     self.need_decode(b.ty.name, query=True)
         for name in self.decode_structs + self.query_structs:
-            for f in self.c.structs[name].fields:
-                self.use(f.ty)
+            for fi in self.c.structs[name].fields:
+                self.use(fi.ty)
 
     def scan_stmts(self, stmts: list[ir.Stmt]) -> None:
         for s in stmts:
@@ -163,7 +163,7 @@ class Emitter:
                 if isinstance(child, list):
                     self.scan_stmts(child)
                 else:
-                    self.scan_expr(child)
+                    self.scan_expr(child)  # type: ignore[arg-type]
             if isinstance(s, ir.Decl):
                 self.use(s.ty)
             elif isinstance(s, ir.ForEach):
@@ -531,7 +531,8 @@ class Emitter:
             none = C.compound_lit(opt, [("has", C.ID("false"))])
             return c_ast.TernaryOp(C.binop(">", C.ref(args[0], "len"), C.lit_int(0)), some, none)
         if op in ("contains", "indexOf"):
-            kind = {INT: "i64", FLOAT: "f64", BOOL: "bool", STR: "str"}.get(el, "i32")
+            kinds: dict[Ty, str] = {INT: "i64", FLOAT: "f64", BOOL: "bool", STR: "str"}
+            kind = kinds.get(el, "i32")
             found = C.call(f"dooh_arr_index_of_{kind}", args[0], args[1])
             return C.binop(">=", found, C.lit_int(0)) if op == "contains" else found
         if op == "push":
@@ -960,8 +961,10 @@ class Emitter:
         if t == RESPONSE:
             return f"{pad}doo_send(res, {x});\n"
         b = "res->body"
-        write = {INT: f"dooh_json_i64({b}, {x});", FLOAT: f"dooh_json_f64({b}, {x});",
-                 BOOL: f"dooh_json_bool({b}, {x});"}.get(t, f"doo_json_{mangle(t)}({b}, {x});")
+        writers: dict[Ty, str] = {INT: f"dooh_json_i64({b}, {x});",
+                                  FLOAT: f"dooh_json_f64({b}, {x});",
+                                  BOOL: f"dooh_json_bool({b}, {x});"}
+        write = writers.get(t, f"doo_json_{mangle(t)}({b}, {x});")
         return f"{pad}dooh_res_json(res, 200);\n{pad}{write}\n"
 
     def respond_error(self, t: Ty, x: str, pad: str) -> str:

@@ -431,12 +431,16 @@ class Checker:
     def import_item(self, sc: ModuleScope, tsc: ModuleScope, it: A.ImportItem) -> None:
         name = it.name
         alias = it.alias or name
-        found = False
-        for table, ttable in ((sc.structs, tsc.structs), (sc.enums, tsc.enums),
-                              (sc.fns, tsc.fns), (sc.consts, tsc.consts)):
-            if name in ttable:
-                table[alias] = ttable[name]  # type: ignore[index]
-                found = True
+        found = name in tsc.structs or name in tsc.enums or name in tsc.fns or \
+            name in tsc.consts
+        if name in tsc.structs:
+            sc.structs[alias] = tsc.structs[name]
+        if name in tsc.enums:
+            sc.enums[alias] = tsc.enums[name]
+        if name in tsc.fns:
+            sc.fns[alias] = tsc.fns[name]
+        if name in tsc.consts:
+            sc.consts[alias] = tsc.consts[name]
         if not found:
             cands = list(tsc.structs) + list(tsc.enums) + list(tsc.fns) + list(tsc.consts)
             self.err("E0105", f"module `{tsc.key}` has no item `{name}`", it.span,
@@ -522,7 +526,7 @@ class Checker:
                     return False
                 seen.add(ty.name)
                 si = self.out.structs.get(ty.name)
-                return bool(si) and any(contains(f.ty, target, seen) for f in si.fields)
+                return si is not None and any(contains(f.ty, target, seen) for f in si.fields)
             return False  # arrays are indirect
 
         for si in self.out.structs.values():
@@ -769,7 +773,8 @@ class Checker:
                 if ty != ERROR:
                     self.err("E0122", "`let v, err = …` needs a call that can fail "
                              f"(`-> T ! E`), found `{ty}`", s.value.span)
-                ok, er = ERROR, ERROR
+                ok: Ty = ERROR
+                er: Ty = ERROR
             else:
                 ok, er = ty.ok, ty.err
             if want is not None:
@@ -790,7 +795,8 @@ class Checker:
             self.expect(want, ty, s.value.span)
             ty = want
         elif ty in (NIL, VOID) or (isinstance(ty, ArrayTy) and ty.elem == NEVER):
-            what = {NIL: "`nil`", VOID: "a call that returns nothing"}.get(ty, "`[]`")
+            what = "`nil`" if ty == NIL else ("a call that returns nothing" if ty == VOID
+                                               else "`[]`")
             self.err("E0124", f"cannot infer the type of `{s.names[0]}` from {what}",
                      s.value.span, "add a type: `let x: T = …`")
             ty = ERROR
@@ -1206,9 +1212,11 @@ class Checker:
                 if key in seen:
                     self.err("E0132", "this pattern is already covered", p.span)
                 seen.add(key)
-            if isinstance(arm.body, A.Block):
-                t = self.value_of_block(arm.body, scope, want) if not stmt else (
-                    self.block(arm.body, scope) or VOID)
+            if isinstance(arm.body, A.Block) and stmt:
+                self.block(arm.body, scope)
+                t: Ty = VOID
+            elif isinstance(arm.body, A.Block):
+                t = self.value_of_block(arm.body, scope, want)
             else:
                 t = self.expr(arm.body, scope, want, stmt=stmt)
             if not stmt:
@@ -1361,7 +1369,8 @@ class Checker:
                 self.expect(INT, self.expr(a, scope, INT), a.span)
             return RESPONSE
         if name == "text":
-            ps = [("body", STR), ("status", INT)][:max(1, min(2, len(e.args)))]
+            ps: list[tuple[str, Ty]] = [("body", STR), ("status", INT)]
+            ps = ps[:max(1, min(2, len(e.args)))]
             self.args(e, None, ps, scope, "Response.text")
             return RESPONSE
         if name == "status":

@@ -45,9 +45,8 @@ class Lowerer:
 
     # ---- helpers
 
-    def loc(self, node: object) -> str:
-        span = node.span
-        return f"{self.file}:{span.line}:{span.col}"
+    def loc(self, node: A.Expr | A.Stmt) -> str:
+        return f"{self.file}:{node.span.line}:{node.span.col}"
 
     def rel(self, path: str) -> str:
         try:
@@ -276,7 +275,7 @@ class Lowerer:
         if result is None or not b.stmts or not isinstance(b.stmts[-1], A.ExprStmt):
             self.stmts(b.stmts, out)
             return
-        inner = []
+        inner: list[ir.Stmt] = []
         self.stmts(b.stmts[:-1], inner)
         last = b.stmts[-1]
         assert isinstance(last, A.ExprStmt)
@@ -363,8 +362,8 @@ class Lowerer:
             return ir.StrCat(STR, parts)
         if isinstance(e, A.Name):
             if id(e) in self.c.vars:
-                v = self.c.vars[id(e)]
-                return ir.Var(v.ty, v.cname)
+                var = self.c.vars[id(e)]
+                return ir.Var(var.ty, var.cname)
             ci = self.c.consts_used.get(id(e))
             if ci is not None:
                 return self.adapt(self.expr(ci.decl.value, out), ci.ty)
