@@ -21,6 +21,10 @@ class BuildPyWithRuntime(build_py):
             if (dst / part).exists():
                 shutil.rmtree(dst / part)
             shutil.copytree(src / part, dst / part)
+        # The bench load generator (C, compiled on first `doo bench`).
+        loadgen = Path(__file__).parent / "bench" / "loadgen" / "loadgen.c"
+        (Path(self.build_lib) / "doo" / "_loadgen").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(loadgen, Path(self.build_lib) / "doo" / "_loadgen" / "loadgen.c")
 
 
 setup(cmdclass={"build_py": BuildPyWithRuntime})

@@ -154,6 +154,33 @@ def cmd_emit_ir(a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench(a: argparse.Namespace) -> int:
+    from doo.devloop import bench, benchrun  # the engine is only needed here
+
+    try:
+        duration = bench.parse_duration(a.duration)
+    except ValueError as e:
+        raise UsageError(f"-d: {e} (use e.g. 10s, 500ms, 1m)") from e
+    if not a.route.startswith("/") or a.connections < 1 or not 1 <= a.pipeline <= 256:
+        raise UsageError("--route must start with /, -c must be ≥ 1, --pipeline 1..256")
+    cfg = bench.BenchConfig(path=a.route, connections=a.connections, duration=duration,
+                            pipeline=a.pipeline, tick=1.0 if duration >= 3 else 0.25)
+    try:
+        run = benchrun.bench_project(
+            resolve(a.path), cfg, on_tick=lambda t: print(bench.format_tick(t), flush=True),
+            progress=progress)
+    except bench.BenchError as e:
+        print(f"doo: bench: {e}", file=sys.stderr)
+        return EXIT_USER
+    report(run.build)
+    if run.result is None:
+        return EXIT_USER
+    print(f"\ndoo bench: GET {a.route}, {a.connections} connections, {duration:g} s, "
+          f"pipeline {a.pipeline} ({run.cpus})")
+    print(bench.format_result(run.result))
+    return EXIT_OK
+
+
 TEMPLATES = {
     "hello": """import std::Http::Server;
 
@@ -226,6 +253,14 @@ def make_parser() -> Parser:
                    "aarch64-linux-musl, or native")
     s.add_argument("-o", "--output")
     s.set_defaults(fn=cmd_compile)
+
+    s = sub.add_parser("bench", help="build with --release, start, load a route, report")
+    s.add_argument("path", nargs="?")
+    s.add_argument("--route", default="/plaintext", help="request target (default /plaintext)")
+    s.add_argument("-c", "--connections", type=int, default=256)
+    s.add_argument("-d", "--duration", default="10s", help="e.g. 10s, 500ms, 1m")
+    s.add_argument("--pipeline", type=int, default=1, help="requests per write (1 = none)")
+    s.set_defaults(fn=cmd_bench)
 
     s = sub.add_parser("emit-c", help="print the generated C")
     s.add_argument("path", nargs="?")

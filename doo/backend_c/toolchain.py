@@ -398,6 +398,30 @@ def _compile_unit(
     os.replace(tmp, unit / "prog")
 
 
+def build_tool(source: Path, name: str) -> Path:
+    """A standalone C program of ours (no libdooh), such as the bench load generator, built
+    for this machine with -O2 and cached by its source, the zig version and the CPU."""
+    code = source.read_bytes()
+    key = _hash_json({"src": hashlib.sha256(code).hexdigest(), "zig": zig_version(),
+                      "cpu": _host_cpu(), "name": name})[:20]
+    folder = cache_dir() / "tools" / f"{name}-{key}"
+    exe = folder / name
+    if exe.is_file():
+        return exe
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        proc = _run_zig(["cc", *_BASE_CFLAGS, "-O2", str(source), "-o", str(tmp)], cwd=folder)
+        if proc.returncode != 0:
+            tmp.unlink(missing_ok=True)
+            raise ToolchainError(f"could not compile {source.name}:\n"
+                                 + _trim(proc.stderr + proc.stdout))
+        os.replace(tmp, exe)
+    except OSError as exc:
+        raise _file_error(exc) from exc
+    return exe
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "wb") as f:
