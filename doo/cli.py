@@ -181,6 +181,22 @@ def cmd_bench(a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_dev(a: argparse.Namespace) -> int:
+    from doo.devloop import console
+
+    return console.run(resolve(a.path), f"127.0.0.1:{a.port}" if a.port else None, a.jsonl)
+
+
+def cmd_tui(a: argparse.Namespace) -> int:
+    try:
+        from doo.tui.app import run as run_tui
+    except ImportError as e:
+        print(f"doo: the workbench needs textual ({e}); run `pip install textual`",
+              file=sys.stderr)
+        return EXIT_USER
+    return run_tui(resolve(a.path), f"127.0.0.1:{a.port}" if a.port else None)
+
+
 TEMPLATES = {
     "hello": """import std::Http::Server;
 
@@ -261,6 +277,18 @@ def make_parser() -> Parser:
     s.add_argument("-d", "--duration", default="10s", help="e.g. 10s, 500ms, 1m")
     s.add_argument("--pipeline", type=int, default=1, help="requests per write (1 = none)")
     s.set_defaults(fn=cmd_bench)
+
+    s = sub.add_parser("dev", help="watch: on save re-check, rebuild, restart the server")
+    s.add_argument("path", nargs="?")
+    s.add_argument("--port", type=int, help="serve on 127.0.0.1:PORT (default: DOO_ADDR, "
+                   "PORT, or 3000)")
+    s.add_argument("--jsonl", action="store_true", help="every event as one JSON line")
+    s.set_defaults(fn=cmd_dev)
+
+    s = sub.add_parser("tui", help="the workbench: problems, server log, requests, bench")
+    s.add_argument("path", nargs="?")
+    s.add_argument("--port", type=int, help="serve on 127.0.0.1:PORT")
+    s.set_defaults(fn=cmd_tui)
 
     s = sub.add_parser("emit-c", help="print the generated C")
     s.add_argument("path", nargs="?")
