@@ -439,6 +439,13 @@ static int parse_full(const char *buf, size_t len, const dooh_http_limits *lim,
              * would. */
             if (len > pos && buf[pos] != '\r')
                 return fail(h, status, 431, "too many header fields");
+            if (len == pos) {
+                /* That first byte decides, so the scan memo must re-parse when it arrives
+                 * (found by fuzz_http_parse: with limit_at at pos + 2, a byte-by-byte
+                 * client got "partial" where the whole input got 431). */
+                *limit_at = pos + 1;
+                return -2;
+            }
             window = 2;
         } else {
             window = lim->header_line + 2;
