@@ -20,7 +20,7 @@ from pycparser.c_ast import Node
 RUNTIME_TYPEDEFS = [
     "int64_t", "int32_t", "uint64_t", "size_t", "bool", "dooh_str", "dooh_arr", "dooh_ctx",
     "dooh_request", "dooh_response", "dooh_buf", "dooh_jv", "dooh_regex", "dooh_route",
-    "dooh_app", "dooh_verr",
+    "dooh_app", "dooh_verr", "dooh_dbv", "dooh_rows", "dooh_column", "dooh_table", "dooh_rules",
 ]
 
 

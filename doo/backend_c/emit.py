@@ -17,9 +17,17 @@ from pycparser.c_ast import Node
 
 from doo import __version__
 from doo.backend_c import cbuild as C
+from doo.backend_c import emit_db
 from doo.backend_c.names import ctype, ident, mangle
 from doo.frontend import ir
-from doo.frontend.checker import STATUS_VARIANTS, Binding, Checked, FieldInfo, RouteInfo
+from doo.frontend.checker import (
+    DB_ERROR_TY,
+    STATUS_VARIANTS,
+    Binding,
+    Checked,
+    FieldInfo,
+    RouteInfo,
+)
 from doo.frontend.types import (
     BOOL,
     FLOAT,
@@ -65,11 +73,16 @@ class Emitter:
         self.tostr_types: list[Ty] = []  # enums and optionals printed as text
         self.text_types: list[Ty] = []  # JSON.stringify / Response.json arguments
         self.response_types: list[Ty] = []  # Response.json arguments
+        self.query_types: list[Ty] = []  # db.query result types
+        self.row_enums: list[Ty] = []  # enums read from query rows
+        self.dbv_types: list[Ty] = []  # non-scalar query parameter types
+        self.dyn_types: list[Ty] = []  # array parameter lists
         self.never_types: list[Ty] = []  # types needing a panic-expression helper
         self.decode_structs: list[str] = []  # structs decoded from JSON bodies
         self.query_structs: list[str] = []  # structs decoded from query strings
         self.file = ""
         self.comments: dict[int, str] = {}  # id(top-level node) -> comment printed before it
+        self.used_vars: set[str] = set()  # variables read in the function being emitted
 
     def parsed(self, text: str, typedefs: list[str], comment: str) -> list[Node]:
         nodes = C.parse_funcs(text, typedefs)
@@ -139,6 +152,8 @@ class Emitter:
             self.use(f.ret)
             self.scan_stmts(f.body)
         for r in self.c.routes:
+            if r.handler is None:
+                continue  # generated CRUD: the runtime does all of it from the table
             rt = r.handler.result
             ok = rt.ok if isinstance(rt, ResultTy) else rt
             if ok not in (VOID, RESPONSE, STR):
@@ -175,6 +190,8 @@ class Emitter:
             self.need_tostr(e.value.ty)
         if isinstance(e, ir.Panic) and e.ty not in (VOID, NEVER, *self.never_types):
             self.never_types.append(e.ty)
+        if isinstance(e, ir.CallRt) and e.op.startswith("db."):
+            self.scan_db(e)
         if isinstance(e, ir.CallRt) and e.op in ("response.json", "json.stringify"):
             t = e.args[0].ty
             self.need_json(t)
@@ -185,13 +202,41 @@ class Emitter:
         for child in _expr_children(e):
             self.scan_expr(child)
 
+    def scan_db(self, e: ir.CallRt) -> None:
+        if e.op in ("db.query", "db.query_dyn"):
+            assert isinstance(e.ty, ResultTy)
+            if e.ty.ok not in self.query_types:
+                self.query_types.append(e.ty.ok)
+                self.use(e.ty.ok)
+            elem = e.ty.ok.elem if isinstance(e.ty.ok, ArrayTy) else emit_db.base_of(e.ty.ok)
+            fields = [f.ty for f in self.c.structs[elem.name].fields] \
+                if isinstance(elem, StructTy) else [elem]
+            for t in fields:
+                if isinstance(emit_db.base_of(t), EnumTy) and t not in self.row_enums:
+                    self.row_enums.append(emit_db.base_of(t))
+        for a in e.args[1:] if e.op.startswith(("db.query", "db.exec")) else []:
+            t = a.ty.elem if e.op.endswith("_dyn") and isinstance(a.ty, ArrayTy) else a.ty
+            self.need_dbv(t)
+            if e.op.endswith("_dyn") and a.ty not in self.dyn_types:
+                self.dyn_types.append(a.ty)
+
+    def need_dbv(self, t: Ty) -> None:
+        if t in (INT, FLOAT, BOOL, STR, NIL) or t in self.dbv_types:
+            return
+        if isinstance(t, OptTy):
+            self.need_dbv(t.inner)
+        if isinstance(t, EnumTy):
+            self.need_tostr(t)
+        self.dbv_types.append(t)
+
     # ---- top level
 
     def emit(self) -> str:
         self.scan()
         ext: list[Node] = []
         typedef_text = self.typedefs()
-        funcs = [self.function(f) for f in self.prog.functions]
+        live = reachable(self.prog)
+        funcs = [self.function(f) for f in self.prog.functions if f.cname in live]
         protos = [C.prototype(fd) for fd in funcs]
         helpers = self.helpers()
         wrappers = self.route_wrappers()
@@ -209,6 +254,8 @@ class Emitter:
         """Type definitions as C text, ordered so that by-value members come first."""
         out: list[str] = []
         for en in sorted(self.c.enums.values(), key=lambda e: e.name):
+            if en.module == "std" and EnumTy(en.name) not in self.seen_types:
+                continue
             vs = ", ".join(f"DOO_{en.name}_{v} = {i}" for i, v in enumerate(en.variants))
             out.append(f"enum {{ {vs} }}; /* enum {en.name} */")
         done: set[Ty] = set()
@@ -257,6 +304,7 @@ class Emitter:
     def function(self, f: ir.Function) -> c_ast.FuncDef:
         self.file = f.file
         params = [("ctx", "dooh_ctx *")] + [(n, ctype(t)) for n, t in f.params]
+        self.used_vars = used_vars(f.body)
         body = [self.stmt(s) for s in f.body]
         unused = [c_ast.Cast(C.typename("void"), C.ID(n)) for n, _ in f.params]
         body = list(unused) + [c_ast.Cast(C.typename("void"), C.ID("ctx"))] + body
@@ -280,7 +328,11 @@ class Emitter:
     def stmt_inner(self, s: ir.Stmt) -> Node:
         if isinstance(s, ir.Decl):
             init = self.expr(s.init) if s.init is not None else self.zero(s.ty)
-            return C.decl(s.name, ctype(s.ty), init)
+            d = C.decl(s.name, ctype(s.ty), init)
+            if s.name in self.used_vars:
+                return d
+            # A variable the program never reads: declared for its side effects only.
+            return c_ast.Compound([d, c_ast.Cast(C.typename("void"), C.ID(s.name))])
         if isinstance(s, ir.Set):
             return c_ast.Assignment("=", self.expr(s.target), self.expr(s.value))
         if isinstance(s, ir.Eval):
@@ -505,12 +557,45 @@ class Emitter:
             return C.call(f"doo_response_json_{mangle(e.args[0].ty)}", ctx, args[0], status)
         if op == "json.stringify":
             return C.call(f"doo_json_text_{mangle(e.args[0].ty)}", ctx, args[0])
+        if op.startswith("db.") or op == "exit":
+            return self.db_op(e, args)
         if op == "server.new":
             return c_ast.Assignment("=", C.ref(C.ID("doo_app"), "addr"),
                                     C.call("dooh_str_cstr", ctx, args[0]))
         if op == "server.start":
             return C.call("dooh_app_run", c_ast.UnaryOp("&", C.ID("doo_app")))
         raise AssertionError(f"unknown runtime op {op}")  # pragma: no cover
+
+    def db_op(self, e: ir.CallRt, args: list[Node]) -> Node:
+        op, ctx = e.op, C.ID("ctx")
+        if op == "exit":
+            return C.call("exit", *args)
+        if op in ("db.open", "db.sqlite"):
+            path = C.call("dooh_str_cstr", ctx, args[0]) if args else C.ID("NULL")
+            return C.call("doo_db_open", ctx, path)
+        if op == "db.get":
+            return C.compound_lit(ctype(e.ty), [("ok", C.ID("true"))])
+        sql = e.args[0]
+        assert isinstance(sql, ir.Const) and isinstance(sql.value, str)
+        sql_c = C.lit_cstr(sql.value)
+        if op.endswith("_dyn"):
+            arr = args[1]
+            params: Node = C.call(f"doo_dbvs_{mangle(e.args[1].ty)}", ctx, arr)
+            count: Node = C.cast("int", C.ref(self.expr(e.args[1]), "len"))
+        else:
+            vals = [self.dbv(a, x) for a, x in zip(e.args[1:], args[1:])]
+            params = C.array_lit("dooh_dbv", vals) if vals else C.ID("NULL")
+            count = C.lit_int(len(vals))
+        if op.startswith("db.exec"):
+            return C.call("doo_exec", ctx, sql_c, params, count)
+        assert isinstance(e.ty, ResultTy)
+        return C.call(f"doo_query_{mangle(e.ty.ok)}", ctx, sql_c, params, count, self.loc(e.loc))
+
+    def dbv(self, e: ir.Expr, x: Node) -> Node:
+        t = e.ty
+        if t == NIL:
+            return C.call("doo_dbv_null")
+        return C.call(f"doo_dbv_{mangle(t)}", C.ID("ctx"), x)
 
     def array_op(self, e: ir.CallRt, args: list[Node]) -> Node:
         op = e.op[4:]
@@ -575,6 +660,19 @@ class Emitter:
             parts.append(self.decoder(name))
         for name in self.query_structs:
             parts.append(self.query_decoder(name))
+        if self.c.uses_db or self.c.tables:
+            parts.append(emit_db.tables(self.c))
+        for t in self.dbv_types:
+            parts.append(emit_db.dbv_helper(self.c, t))
+        for t in self.dyn_types:
+            parts.append(emit_db.dyn_params(t))
+        for t in self.row_enums:
+            assert isinstance(t, EnumTy)
+            parts.append(emit_db.enum_names(self.c, t.name))
+        for t in self.query_types:
+            parts.append(emit_db.query_helper(self.c, t))
+        if any(x == ResultTy(INT, DB_ERROR_TY) for x in self.types):
+            parts.append(emit_db.exec_helper())
         if self.c.patterns:
             parts.insert(0, f"static dooh_regex *doo_regex[{len(self.c.patterns)}];\n")
         text = "".join(protos) + "".join(parts)
@@ -857,13 +955,22 @@ class Emitter:
     def route_wrappers(self) -> list[Node]:
         nodes: list[Node] = []
         for r, ir_route in zip(self.c.routes, self.prog.routes):
-            text = self.route_wrapper(r, ir_route.wrapper)
+            where = f"{r.span.file.rsplit('/', 1)[-1]}:{r.span.line}"
+            if r.handler is None:
+                assert r.table is not None
+                text = (f"static void {ir_route.wrapper}(dooh_ctx *ctx, dooh_request *req, "
+                        "dooh_response *res) {\n"
+                        f"    dooh_crud_{r.crud}(ctx, req, res, &doo_table_{r.table.name});\n}}\n")
+                what = f"app.crud {r.table.struct.name}: {r.crud}"
+            else:
+                text = self.route_wrapper(r, ir_route.wrapper)
+                what = r.handler.name
             nodes += self.parsed(text, self.typedef_names(),
-                                 f"{r.method} {r.path} -> {r.handler.name} "
-                                 f"({r.span.file.rsplit('/', 1)[-1]}:{r.span.line})")
+                                 f"{r.method} {r.path} -> {what} ({where})")
         return nodes
 
     def route_wrapper(self, r: RouteInfo, name: str) -> str:
+        assert r.handler is not None
         out = [f"static void {name}(dooh_ctx *ctx, dooh_request *req, dooh_response *res) {{\n"]
         args: list[str] = []
         for b in r.bindings:
@@ -977,7 +1084,9 @@ class Emitter:
                     f"{pad}if (status >= 500) doo_log_error(req, doo_tostr_{mangle(t)}(ctx, {x}));\n"
                     f"{pad}dooh_res_problem(ctx, res, status, status >= 500 ? "
                     "DOOH_LIT(\"internal server error\") : "
-                    f"dooh_str_from_cstr(dooh_status_reason(status)));\n")
+                    f"dooh_str_from_cstr(dooh_status_reason(status)));\n"
+                    f"{pad}if (status == 503) dooh_res_header(res, \"Retry-After\", "
+                    "DOOH_LIT(\"1\"));\n")
         msg = x if t == STR else "DOOH_LIT(\"error\")"
         return (f"{pad}doo_log_error(req, {msg});\n"
                 f"{pad}dooh_res_problem(ctx, res, 500, DOOH_LIT(\"internal server error\"));\n")
@@ -1005,6 +1114,60 @@ class Emitter:
             "int main(void) {\n    static dooh_ctx ctx;\n    dooh_ctx_init(&ctx);\n"
             f"    return (int){main_call};\n}}\n")
         return self.parsed(text, self.typedef_names(), "The route table and main")
+
+
+def _walk_exprs(stmts: list[ir.Stmt]) -> list[ir.Expr]:
+    """Every expression in stmts, depth first."""
+    out: list[ir.Expr] = []
+
+    def expr(e: ir.Expr) -> None:
+        out.append(e)
+        for child in _expr_children(e):
+            expr(child)
+
+    def walk(ss: list[ir.Stmt]) -> None:
+        for s in ss:
+            for child in _stmt_children(s):
+                if isinstance(child, list):
+                    walk(child)
+                else:
+                    expr(child)  # type: ignore[arg-type]
+
+    walk(stmts)
+    return out
+
+
+def used_vars(stmts: list[ir.Stmt]) -> set[str]:
+    return {e.name for e in _walk_exprs(stmts) if isinstance(e, ir.Var)} | {
+        s.arr.name for s in _walk_stmts(stmts) if isinstance(s, ir.ForEach)
+        and isinstance(s.arr, ir.Var)}
+
+
+def _walk_stmts(stmts: list[ir.Stmt]) -> list[ir.Stmt]:
+    out: list[ir.Stmt] = []
+    for s in stmts:
+        out.append(s)
+        for child in _stmt_children(s):
+            if isinstance(child, list):
+                out += _walk_stmts(child)
+    return out
+
+
+def reachable(prog: ir.Program) -> set[str]:
+    """Functions called from main or a route, transitively. The others were checked but are
+    not emitted (C compilers would warn about unused static functions)."""
+    by_name = {f.cname: f for f in prog.functions}
+    todo = [r.handler for r in prog.routes if r.handler in by_name]
+    if prog.main:
+        todo.append(prog.main)
+    live: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in live:
+            continue
+        live.add(name)
+        todo += [e.fn for e in _walk_exprs(by_name[name].body) if isinstance(e, ir.CallFn)]
+    return live
 
 
 def _json_key(name: str) -> str:

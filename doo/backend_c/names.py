@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from doo.frontend.types import (
     BOOL,
+    DATABASE,
     FLOAT,
     INT,
     NEVER,
@@ -51,6 +52,8 @@ def mangle(t: Ty) -> str:
         return t.name
     if t == RESPONSE:
         return "Response"
+    if t == DATABASE:
+        return "Database"
     if t in (NEVER, NIL):
         return "Void"
     raise AssertionError(f"no C name for {t}")
@@ -73,4 +76,6 @@ def ctype(t: Ty) -> str:
         return "dooh_arr"
     if t == REQUEST:
         return "dooh_request *"
+    if t == DATABASE:
+        return "int32_t"  # a handle without state: connections are per worker thread
     return f"doo_{mangle(t)}"

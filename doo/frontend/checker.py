@@ -68,6 +68,16 @@ STATUS_VARIANTS = {
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
+# The std error enum of the data layer; its variant order is libdooh's DOOH_DBERR_* values.
+DB_ERROR = "DatabaseError"
+DB_ERROR_VARIANTS = ("NotFound", "Conflict", "ServiceUnavailable", "InternalError",
+                     "BadRequest")
+DB_ERROR_TY = EnumTy(DB_ERROR)
+
+CRUD_ROUTES = (("GET", "", "list"), ("POST", "", "create"), ("GET", "/:id", "get"),
+               ("PUT", "/:id", "replace"), ("PATCH", "/:id", "update"),
+               ("DELETE", "/:id", "delete"))
+
 DECORATORS = {
     # name: (argument count, allowed field types description)
     "primary": 0, "auto": 0, "unique": 0, "email": 0, "url": 0, "pattern": 1, "min": 1,
@@ -193,12 +203,24 @@ class Binding:
 
 
 @dataclass
+class TableInfo:
+    """A database table: a struct used with `app.crud` or referenced by `@foreign`."""
+
+    name: str  # "tasks"
+    struct: StructInfo
+    path: str | None  # the CRUD path, or None for a table that is only referenced
+    pk: str  # the primary key field
+
+
+@dataclass
 class RouteInfo:
     method: str  # "GET", …
     path: str
-    handler: FnInfo
+    handler: FnInfo | None  # None for generated CRUD routes
     bindings: list[Binding]
     span: Span
+    crud: str = ""  # CRUD operation (list create get replace update delete)
+    table: TableInfo | None = None
 
 
 @dataclass
@@ -224,6 +246,8 @@ class Checked:
     server: ServerInfo | None = None
     main: FnInfo | None = None
     patterns: list[str] = field(default_factory=list)  # @pattern regexes, index = id
+    tables: list[TableInfo] = field(default_factory=list)
+    uses_db: bool = False  # the program calls Database::open / ::sqlite
 
     def ty(self, e: A.Expr) -> Ty:
         return self.types.get(id(e), ERROR)
@@ -292,6 +316,7 @@ class Checker:
 
     def run(self) -> tuple[Checked, list[Diagnostic]]:
         self.collect()
+        self.add_std_enums()
         self.resolve_imports()
         self.resolve_structs()
         self.resolve_signatures()
@@ -359,6 +384,15 @@ class Checker:
                              f"`{key}`; type names must be unique in a program",
                              si.decl.name_span)
                 names[n] = key
+
+    def add_std_enums(self) -> None:
+        """`DatabaseError` is a std enum visible everywhere (a module may declare its own)."""
+        decl = A.Enum(DB_ERROR, [A.Variant(v, NO_SPAN) for v in DB_ERROR_VARIANTS], NO_SPAN,
+                      NO_SPAN)
+        info = EnumInfo(DB_ERROR, "std", decl, list(DB_ERROR_VARIANTS))
+        self.out.enums.setdefault(DB_ERROR, info)
+        for sc in self.scopes.values():
+            sc.enums.setdefault(DB_ERROR, info)
 
     def unique_cname(self, base: str) -> str:
         base = re.sub(r"[^A-Za-z0-9_]", "_", base)
@@ -475,8 +509,6 @@ class Checker:
             return EnumTy(sc.enums[n].name)
         if n in STD_TYPES:
             return STD_TYPES[n]
-        if n == "DatabaseError":
-            return EnumTy("DatabaseError") if "DatabaseError" in self.out.enums else STR
         known = list(PRIMS) + list(sc.structs) + list(sc.enums) + list(STD_TYPES)
         elsewhere = self.defined_elsewhere(n)
         hint = f"import it: `import {elsewhere}::{{{n}}};`" if elsewhere else suggest(n, known)
@@ -768,7 +800,7 @@ class Checker:
     def let(self, s: A.Let, scope: Scope) -> None:
         want = self.resolve_type(s.type) if s.type is not None else None
         if len(s.names) == 2:
-            ty = self.expr(s.value, scope, None)
+            ty = self.expr(s.value, scope, ResultTy(want, ERROR) if want is not None else None)
             if not isinstance(ty, ResultTy):
                 if ty != ERROR:
                     self.err("E0122", "`let v, err = …` needs a call that can fail "
@@ -991,7 +1023,7 @@ class Checker:
             self.err("E0114", f"cannot convert `{t}` to `{to}` with `as`", e.span)
             return to
         if isinstance(e, A.Try):
-            return self.try_(e, scope)
+            return self.try_(e, scope, want)
         if isinstance(e, A.StructLit):
             return self.struct_lit(e, scope)
         if isinstance(e, A.ArrayLit):
@@ -1086,8 +1118,8 @@ class Checker:
         self.err("E0110", f"`{op}` does not apply to `{lt}` and `{rt}`", e.span, hint)
         return ERROR
 
-    def try_(self, e: A.Try, scope: Scope) -> Ty:
-        t = self.expr(e.expr, scope, None)
+    def try_(self, e: A.Try, scope: Scope, want: Ty | None = None) -> Ty:
+        t = self.expr(e.expr, scope, ResultTy(want, ERROR) if want is not None else None)
         if t == ERROR:
             return ERROR
         if not isinstance(t, ResultTy):
@@ -1287,7 +1319,7 @@ class Checker:
         if isinstance(f, A.Path):
             return self.path_call(e, f, scope)
         if isinstance(f, A.Field):
-            return self.method_call(e, f, scope)
+            return self.method_call(e, f, scope, want)
         self.err("E0119", "this expression cannot be called", f.span)
         self.args_any(e, scope)
         return ERROR
@@ -1340,11 +1372,8 @@ class Checker:
             self.args(e, None, [("addr", STR)], scope, "Server::new")
             self.out.calls[id(e)] = CallTarget("server", "new")
             return SERVER
-        if head == "Database":
-            self.args_any(e, scope)
-            self.err("E0901", f"`{'::'.join(f.parts)}` is not supported yet: the database "
-                     "layer is not built", e.span)
-            return ERROR
+        if head == "Database" and len(f.parts) == 2:
+            return self.database_call(e, f.parts[1], scope, f.span)
         if head == "Response" and len(f.parts) == 2:
             return self.response_call(e, f.parts[1], scope, f.span)
         if head == "JSON" and len(f.parts) == 2:
@@ -1396,6 +1425,182 @@ class Checker:
             self.err("E0101", f"`JSON` has no function `{name}`", span)
         return ERROR
 
+    # ---- the data layer
+
+    def database_call(self, e: A.Call, name: str, scope: Scope, span: Span) -> Ty:
+        """`Database::open()`, `Database::sqlite(path)`, `Database::get()`."""
+        result = ResultTy(DATABASE, DB_ERROR_TY)
+        if name in ("open", "sqlite"):
+            params: list[tuple[str, Ty]] = [("path", STR)] if name == "sqlite" else []
+            self.args(e, None, params, scope, f"Database::{name}")
+            if self.fn is not self.out.main:
+                self.err("E0313", f"`Database::{name}()` belongs in `main`", span,
+                         "handlers use `Database::get()`")
+            self.out.uses_db = True
+            self.out.calls[id(e)] = CallTarget("db", name)
+            return result
+        if name == "get":
+            self.args(e, None, [], scope, "Database::get")
+            self.out.calls[id(e)] = CallTarget("db", name)
+            return result
+        self.args_any(e, scope)
+        if name == "postgres":
+            self.err("E0901", "PostgreSQL is not supported yet", span,
+                     "use `Database::open()` with DATABASE_URL=sqlite:app.db")
+        else:
+            self.err("E0101", f"`Database` has no function `{name}`", span,
+                     suggest(name, ["open", "sqlite", "get"]))
+        return ERROR
+
+    def db_call(self, e: A.Call, f: A.Field, scope: Scope, want: Ty | None) -> Ty:
+        """`db.query(sql, params)` (alias `rawWithParams`) and `db.exec(sql, params)`."""
+        name = f.name
+        if name not in ("query", "rawWithParams", "exec"):
+            self.args_any(e, scope)
+            self.err("E0101", f"`Database` has no method `{name}`", f.name_span,
+                     suggest(name, ["query", "exec"]))
+            return ERROR
+        self.out.calls[id(e)] = CallTarget("db", "exec" if name == "exec" else "query")
+        if not e.args or len(e.args) > 2:
+            self.err("E0119", f"`db.{name}` takes an SQL string and its parameters", e.span)
+            self.args_any(e, scope)
+            return ERROR
+        sql_e = e.args[0]
+        self.expr(sql_e, scope, STR)
+        nparams = self.db_params(e.args[1] if len(e.args) > 1 else None, scope)
+        if not isinstance(sql_e, A.StrLit):
+            self.err("E0315", "the SQL of a query must be a string literal", sql_e.span,
+                     "pass values as parameters: `$1`, `$2`, …")
+        elif nparams is not None:
+            used = [int(m) for m in re.findall(r"\$(\d+)", sql_e.value)]
+            top = max(used, default=0)
+            if top != nparams or (used and set(used) != set(range(1, top + 1))):
+                self.err("E0316", f"the SQL uses {top} parameter{'s' if top != 1 else ''} "
+                         f"but {nparams} {'is' if nparams == 1 else 'are'} given", sql_e.span)
+        if name == "exec":
+            return ResultTy(INT, DB_ERROR_TY)
+        target = want.ok if isinstance(want, ResultTy) else want
+        if target is None or target == ERROR:
+            self.err("E0314", "the type of a query's rows must be written out", e.span,
+                     "e.g. `let rows: [Task] = db.query(…)?;`")
+            return ERROR
+        if not self.row_type_ok(target):
+            self.err("E0314", f"query rows cannot be read as `{target}`", e.span,
+                     "use [Struct], Struct?, [Int], Int, Str?, … with scalar fields")
+            return ERROR
+        return ResultTy(target, DB_ERROR_TY)
+
+    def row_type_ok(self, t: Ty) -> bool:
+        inner = t.elem if isinstance(t, ArrayTy) else (t.inner if isinstance(t, OptTy) else t)
+        if is_scalar(inner):
+            return True
+        if isinstance(inner, StructTy):
+            si = self.out.structs[inner.name]
+            return all(is_scalar(f.ty.inner if isinstance(f.ty, OptTy) else f.ty)
+                       for f in si.fields)
+        return False
+
+    def db_params(self, arg: A.Expr | None, scope: Scope) -> int | None:
+        """Check query parameters: an array literal of scalars (types may differ), one
+        scalar, or an array of scalars. Returns the count when it is known."""
+        if arg is None:
+            return 0
+        if isinstance(arg, A.ArrayLit):
+            for it in arg.items:
+                self.check_param(self.expr(it, scope, None), it.span)
+            self.out.types[id(arg)] = ArrayTy(NEVER)
+            return len(arg.items)
+        t = self.expr(arg, scope, None)
+        if isinstance(t, ArrayTy):
+            self.check_param(t.elem, arg.span)
+            return None
+        self.check_param(t, arg.span)
+        return 1
+
+    def check_param(self, t: Ty, span: Span) -> None:
+        base = t.inner if isinstance(t, OptTy) else t
+        if t not in (ERROR, NIL) and not is_scalar(base):
+            self.err("E0110", f"a `{t}` cannot be a query parameter", span)
+
+    def crud(self, e: A.Call, seen: dict[tuple[str, str], RouteInfo]) -> None:
+        """`app.crud("/tasks", Task, db)`: a table and six routes."""
+        if len(e.args) != 3:
+            self.err("E0119", "`app.crud` takes a path, a struct and the database", e.span)
+            return
+        path_e, type_e, db_e = e.args
+        if not isinstance(path_e, A.StrLit):
+            self.err("E0310", "a route path must be a string literal", path_e.span)
+            return
+        bad = check_route_path(path_e.value) or (
+            "a CRUD path has no parameters" if ":" in path_e.value else "") or (
+            "a CRUD path needs a name" if path_e.value == "/" else "")
+        if bad:
+            self.err("E0310", f"invalid route path: {bad}", path_e.span)
+            return
+        if self.ty(db_e) not in (DATABASE, ERROR):
+            self.err("E0111", f"expected the `Database`, found `{self.ty(db_e)}`", db_e.span)
+        if not isinstance(type_e, A.Name) or not isinstance(self.ty(type_e), TypeRefTy):
+            if self.ty(type_e) != ERROR:
+                self.err("E0311", "the second argument of `app.crud` must be a struct",
+                         type_e.span)
+            return
+        si = self.scopes["main"].structs[type_e.name]
+        name = path_e.value.rstrip("/").split("/")[-1]
+        table = self.make_table(si, name, path_e.value, type_e.span)
+        if table is None:
+            return
+        for method, suffix, op in CRUD_ROUTES:
+            path = path_e.value + suffix
+            shape = "/".join(":" if s.startswith(":") else s for s in path.split("/"))
+            prev = seen.get((method, shape))
+            if prev is not None:
+                self.err("E0301", f"route {method} {path} of `app.crud` conflicts with "
+                         f"{method} {prev.path}", path_e.span,
+                         f"first declared at line {prev.span.line}")
+                continue
+            ri = RouteInfo(method, path, None, [], path_e.span, op, table)
+            seen[(method, shape)] = ri
+            self.out.routes.append(ri)
+
+    def make_table(self, si: StructInfo, name: str, path: str | None,
+                   span: Span) -> TableInfo | None:
+        existing = next((t for t in self.out.tables if t.struct is si), None)
+        if existing is not None:
+            if path is not None and existing.path is not None:
+                self.err("E0317", f"struct `{si.name}` already has CRUD routes at "
+                         f"{existing.path}", span)
+                return None
+            if path is not None:
+                existing.path = path
+            return existing
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            self.err("E0310", f"`{name}` cannot name a table: the last segment of a CRUD path "
+                     "must be an identifier", span)
+            return None
+        if any(t.name == name for t in self.out.tables):
+            self.err("E0317", f"two structs would share the table `{name}`", span)
+            return None
+        pk = next((f for f in si.fields if f.has("primary")), None) or si.field("id")
+        if pk is None or pk.ty != INT:
+            self.err("E0208", f"struct `{si.name}` needs an Int primary key", span,
+                     "add `id: Int @primary @auto`")
+            return None
+        for f in si.fields:
+            base = f.ty.inner if isinstance(f.ty, OptTy) else f.ty
+            if not is_scalar(base) and f.ty != ERROR:
+                self.err("E0208", f"field `{f.name}: {f.ty}` of `{si.name}` cannot be a table "
+                         "column", f.span, "columns are Int, Float, Bool, Str or enums")
+                return None
+        table = TableInfo(name, si, path, pk.name)
+        self.out.tables.append(table)
+        for f in si.fields:
+            ref = f.decorators.get("foreign")
+            if ref is not None and isinstance(ref.args[0], A.Name):
+                target = self.out.structs.get(ref.args[0].name)
+                if target is not None and not any(t.struct is target for t in self.out.tables):
+                    self.make_table(target, snake_case(target.name) + "s", None, ref.span)
+        return table
+
     def check_serialisable(self, t: Ty, span: Span) -> None:
         if t == ERROR:
             return
@@ -1405,7 +1610,7 @@ class Checker:
         if not (is_scalar(base) or isinstance(base, StructTy) or base == NEVER):
             self.err("E0110", f"a `{t}` cannot be written as JSON", span)
 
-    def method_call(self, e: A.Call, f: A.Field, scope: Scope) -> Ty:
+    def method_call(self, e: A.Call, f: A.Field, scope: Scope, want: Ty | None = None) -> Ty:
         obj = f.obj
         if isinstance(obj, A.Name) and scope.lookup(obj.name) is None:
             if obj.name == "Response":
@@ -1417,6 +1622,8 @@ class Checker:
         if t == ERROR:
             self.args_any(e, scope)
             return ERROR
+        if t == DATABASE:
+            return self.db_call(e, f, scope, want)
         if t == SERVER:
             self.out.calls[id(e)] = CallTarget("server", name)
             self.args_any(e, scope)
@@ -1540,7 +1747,12 @@ class Checker:
                 self.err("E0307", "the server is started twice", e.span)
             srv.start_span = e.span
             return
-        if name in ("crud", "auth", "cors", "ratelimit"):
+        if name == "crud":
+            if srv.start_span is not None:
+                self.err("E0309", "routes must be declared before `app.start()`", e.span)
+            self.crud(e, seen)
+            return
+        if name in ("auth", "cors", "ratelimit"):
             self.err("E0901", f"`app.{name}` is not supported yet", e.span,
                      "it arrives with the data, auth and rate-limit layers")
             return
@@ -1653,6 +1865,13 @@ class Checker:
         if t in (VOID, RESPONSE, ERROR):
             return
         self.check_serialisable(t, fi.decl.ret.span if fi.decl.ret else span)
+
+
+def snake_case(name: str) -> str:
+    """`AuthorId` → `author_id`, `HTTPCode` → `http_code`, `id` → `id`."""
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
+    return s.lower()
 
 
 def has_break(b: A.Block) -> bool:

@@ -14,7 +14,7 @@ import os
 
 from doo.frontend import ast as A
 from doo.frontend import ir
-from doo.frontend.checker import Checked, FnInfo, RouteInfo
+from doo.frontend.checker import DB_ERROR_TY, Checked, FnInfo, RouteInfo
 from doo.frontend.types import (
     BOOL,
     ERROR,
@@ -95,6 +95,10 @@ class Lowerer:
 
     def route(self, r: RouteInfo, i: int) -> ir.Route:
         safe = "".join(ch if ch.isalnum() else "_" for ch in r.path).strip("_") or "root"
+        if r.handler is None:
+            assert r.table is not None
+            return ir.Route(r.method, r.path, f"dooh_crud_{r.crud}",
+                            f"doo_route_{i}_{r.crud}_{r.table.name}")
         return ir.Route(r.method, r.path, r.handler.cname,
                         f"doo_route_{i}_{r.method.lower()}_{safe}")
 
@@ -489,10 +493,13 @@ class Lowerer:
         fn = self.fn
         assert fn is not None
         err = ir.ResPart(rt.err, x, "err")
-        if fn is self.c.main or fn.err is None:
+        if fn is self.c.main and rt.err == DB_ERROR_TY:
+            # The data layer already printed one line saying what failed.
+            fail: ir.Stmt = ir.Eval(ir.CallRt(VOID, "exit", [ir.Const(INT, 1)]), e.span.line)
+        elif fn is self.c.main or fn.err is None:
             msg: ir.Expr = ir.StrCat(STR, [ir.Const(STR, "error: "), ir.ToStr(STR, err)]) \
                 if rt.err == STR or isinstance(rt.err, EnumTy) else ir.Const(STR, "error")
-            fail: ir.Stmt = ir.Eval(ir.Panic(VOID, msg, self.loc(e)), e.span.line)
+            fail = ir.Eval(ir.Panic(VOID, msg, self.loc(e)), e.span.line)
         else:
             fail = ir.Return(ir.MakeResult(fn.result, False, self.adapt(err, fn.err)),
                              e.span.line)
@@ -586,6 +593,8 @@ class Lowerer:
         if kind in ("response", "json"):
             vals = self.exprs(e.args, out)
             return ir.CallRt(ty, f"{kind}.{name}", vals, loc)
+        if kind == "db":
+            return self.db_call(e, name, ty, loc, out)
         assert isinstance(e.func, A.Field)
         if kind == "tostr":
             return ir.ToStr(STR, self.expr(e.func.obj, out))
@@ -599,6 +608,29 @@ class Lowerer:
             arr = vals[0] if isinstance(vals[0], ir.Var) else self.temp(vals[0].ty, vals[0], out)
             vals = [arr]
         return ir.CallRt(ty, f"{kind}.{name}", vals, loc)
+
+    def db_call(self, e: A.Call, name: str, ty: Ty, loc: str,
+                out: list[ir.Stmt]) -> ir.Expr:
+        """Data-layer calls. `db.query(sql, [a, b])` becomes `db.query(sql, a, b)` (the
+        parameters may have different types); an array variable of parameters becomes
+        `db.query_dyn(sql, arr)`."""
+        if name in ("open", "sqlite", "get"):
+            args = self.exprs(e.args, out)
+            return ir.CallRt(ty, f"db.{name}", args, loc)
+        sql = e.args[0]
+        assert isinstance(sql, A.StrLit)
+        params = e.args[1] if len(e.args) > 1 else None
+        op = f"db.{name}"
+        if params is None:
+            vals: list[ir.Expr] = []
+        elif isinstance(params, A.ArrayLit):
+            vals = self.exprs(params.items, out)
+        elif isinstance(self.ty(params), ArrayTy):
+            vals = [self.expr(params, out)]
+            op += "_dyn"
+        else:
+            vals = [self.expr(params, out)]
+        return ir.CallRt(ty, op, [ir.Const(STR, sql.value)] + vals, loc)
 
 
 def lower(checked: Checked, root: str) -> ir.Program:

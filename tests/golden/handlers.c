@@ -623,6 +623,8 @@ static void doo_route_2_get_stats(dooh_ctx *ctx, dooh_request *req, dooh_respons
     if (status >= 500)
       doo_log_error(req, doo_tostr_ApiError(ctx, r.err));
     dooh_res_problem(ctx, res, status, (status >= 500) ? (DOOH_LIT("internal server error")) : (dooh_str_from_cstr(dooh_status_reason(status))));
+    if (status == 503)
+      dooh_res_header(res, "Retry-After", DOOH_LIT("1"));
   }
   (void) req;
 }
@@ -667,6 +669,8 @@ static void doo_route_3_get_items__id(dooh_ctx *ctx, dooh_request *req, dooh_res
     if (status >= 500)
       doo_log_error(req, doo_tostr_ApiError(ctx, r.err));
     dooh_res_problem(ctx, res, status, (status >= 500) ? (DOOH_LIT("internal server error")) : (dooh_str_from_cstr(dooh_status_reason(status))));
+    if (status == 503)
+      dooh_res_header(res, "Retry-After", DOOH_LIT("1"));
   }
   (void) req;
 }

@@ -79,9 +79,36 @@ CASES = [
      "fn H() -> Str => \"x\";\nfn main() {\n let app = Server::new(\":3000\");\n"
      " app.get(\"a//b\", H);\n app.start();\n}\n",
      ["4:10: E0310 invalid route path: it must start with `/`"]),
-    ("not_supported_yet",
-     "fn main() {\n let db = Database::open()?;\n}\n",
-     ["2:11: E0901 `Database::open` is not supported yet: the database layer is not built"]),
+    ("postgres_not_supported_yet",
+     "fn main() {\n let db = Database::postgres()?;\n}\n",
+     ["2:11: E0901 PostgreSQL is not supported yet | use `Database::open()` with "
+      "DATABASE_URL=sqlite:app.db"]),
+    ("not_supported_yet", "fn main() {\n let app = Server::new(\":3000\");\n app.cors();\n"
+     " app.start();\n}\n",
+     ["3:2: E0901 `app.cors` is not supported yet | it arrives with the data, auth and "
+      "rate-limit layers"]),
+    ("query_needs_row_type",
+     "fn f() -> Int ! DatabaseError {\n let db = Database::get()?;\n"
+     " let n = db.query(\"SELECT 1\", [])?;\n Ok 1;\n}\nfn main() {}\n",
+     ["3:10: E0314 the type of a query's rows must be written out | e.g. "
+      "`let rows: [Task] = db.query(…)?;`"]),
+    ("query_sql_must_be_literal",
+     "fn f(s: Str) -> Int ! DatabaseError {\n let db = Database::get()?;\n"
+     " let n: Int = db.query(\"SELECT \" + s, [])?;\n Ok n;\n}\nfn main() {}\n",
+     ["3:24: E0315 the SQL of a query must be a string literal | pass values as parameters: "
+      "`$1`, `$2`, …"]),
+    ("query_param_count",
+     "fn f() -> Int ! DatabaseError {\n let db = Database::get()?;\n"
+     " let n: Int = db.query(\"SELECT $1 + $2\", [1])?;\n Ok n;\n}\nfn main() {}\n",
+     ["3:24: E0316 the SQL uses 2 parameters but 1 is given"]),
+    ("open_outside_main",
+     "fn f() -> Int ! DatabaseError {\n let db = Database::open()?;\n Ok 1;\n}\n"
+     "fn main() {}\n",
+     ["2:11: E0313 `Database::open()` belongs in `main` | handlers use `Database::get()`"]),
+    ("crud_needs_primary_key",
+     "struct Note { Text: Str }\nfn main() {\n let db = Database::open()?;\n"
+     " let app = Server::new(\":3000\");\n app.crud(\"/notes\", Note, db);\n app.start();\n}\n",
+     ["5:21: E0208 struct `Note` needs an Int primary key | add `id: Int @primary @auto`"]),
     ("no_main", "fn f() {}\n", ["0:1: E0306 the program has no `fn main()`"]),
 ]
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dooh/dooh.h"
+#include "dooh/db.h"
 
 typedef struct doo_Opt_Str { bool has; dooh_str val; } doo_Opt_Str;
 typedef struct doo_Res_Int_Str { bool ok; int64_t val; dooh_str err; } doo_Res_Int_Str;
@@ -92,6 +93,81 @@ static inline void doo_log_error(dooh_request *req, dooh_str msg) {
             "\"error\":%.*s}\n", (int)req->request_id.len, req->request_id.ptr,
             (int)b.len, b.p);
     dooh_buf_free(&b);
+}
+
+/* ---- the data layer: query parameters and result cells ---- */
+
+static inline dooh_dbv doo_dbv_null(void) {
+    dooh_dbv x = { DOOH_DBV_NULL, 0, 0.0, { NULL, 0 } };
+    return x;
+}
+static inline dooh_dbv doo_dbv_Int(dooh_ctx *ctx, int64_t v) {
+    dooh_dbv x = { DOOH_DBV_INT, v, 0.0, { NULL, 0 } };
+    (void)ctx;
+    return x;
+}
+static inline dooh_dbv doo_dbv_Float(dooh_ctx *ctx, double v) {
+    dooh_dbv x = { DOOH_DBV_FLOAT, 0, v, { NULL, 0 } };
+    (void)ctx;
+    return x;
+}
+static inline dooh_dbv doo_dbv_Bool(dooh_ctx *ctx, bool v) {
+    dooh_dbv x = { DOOH_DBV_INT, v ? 1 : 0, 0.0, { NULL, 0 } };
+    (void)ctx;
+    return x;
+}
+static inline dooh_dbv doo_dbv_Str(dooh_ctx *ctx, dooh_str v) {
+    dooh_dbv x = { DOOH_DBV_TEXT, 0, 0.0, { NULL, 0 } };
+    (void)ctx;
+    x.s = v;
+    return x;
+}
+
+/* A result cell that does not fit the Doo type it is read as: the request answers 500 and
+ * the log says which field and what the database returned. */
+_Noreturn static inline void doo_cell_fail(dooh_ctx *ctx, const dooh_dbv *v, const char *what,
+                                           const char *want, const char *loc) {
+    static const char *const kinds[] = { "NULL", "an integer", "a real", "text" };
+    const char *got = (v->type >= 0 && v->type <= 3) ? kinds[v->type] : "?";
+    dooh_str parts[6] = { dooh_str_from_cstr(what), DOOH_LIT(" is "), dooh_str_from_cstr(got),
+                          DOOH_LIT(" in the query result, not "), dooh_str_from_cstr(want),
+                          DOOH_LIT("") };
+    dooh_panic(ctx, loc, dooh_str_cat(ctx, 6, parts));
+}
+static inline int64_t doo_cell_i64(dooh_ctx *ctx, const dooh_dbv *row, int col, const char *what,
+                                   const char *loc) {
+    const dooh_dbv *v = &row[col];
+    if (v->type != DOOH_DBV_INT) doo_cell_fail(ctx, v, what, "an Int", loc);
+    return v->i;
+}
+static inline double doo_cell_f64(dooh_ctx *ctx, const dooh_dbv *row, int col, const char *what,
+                                  const char *loc) {
+    const dooh_dbv *v = &row[col];
+    if (v->type == DOOH_DBV_INT) return (double)v->i;
+    if (v->type != DOOH_DBV_FLOAT) doo_cell_fail(ctx, v, what, "a Float", loc);
+    return v->f;
+}
+static inline bool doo_cell_bool(dooh_ctx *ctx, const dooh_dbv *row, int col, const char *what,
+                                 const char *loc) {
+    const dooh_dbv *v = &row[col];
+    if (v->type != DOOH_DBV_INT || (v->i != 0 && v->i != 1))
+        doo_cell_fail(ctx, v, what, "a Bool (0 or 1)", loc);
+    return v->i == 1;
+}
+static inline dooh_str doo_cell_str(dooh_ctx *ctx, const dooh_dbv *row, int col, const char *what,
+                                    const char *loc) {
+    const dooh_dbv *v = &row[col];
+    if (v->type != DOOH_DBV_TEXT) doo_cell_fail(ctx, v, what, "a Str", loc);
+    return v->s;
+}
+static inline int32_t doo_cell_enum(dooh_ctx *ctx, const dooh_dbv *row, int col,
+                                    const char *const *names, int n, const char *what,
+                                    const char *loc) {
+    const dooh_dbv *v = &row[col];
+    if (v->type == DOOH_DBV_TEXT)
+        for (int i = 0; i < n; i++)
+            if (dooh_str_eq(v->s, dooh_str_from_cstr(names[i]))) return (int32_t)i;
+    doo_cell_fail(ctx, v, what, "one of the enum's variant names", loc);
 }
 
 #endif
