@@ -1015,7 +1015,7 @@ static int count_builtins(const dooh_app *app) {
 }
 
 /* The program's routes followed by the built-ins it does not override (allocated once at
- * start-up, kept for the life of the process). */
+ * start-up, freed by dooh_app_run after the router when the server stops). */
 static dooh_route *with_builtin_routes(const dooh_app *app) {
     dooh_route *all = calloc((size_t)app->nroutes + NBUILTIN, sizeof *all);
     if (!all) return NULL;
@@ -1058,6 +1058,7 @@ int dooh_app_run(const dooh_app *app) {
     srv.router = dooh_router_build(routes, app->nroutes + count_builtins(app), err, sizeof err);
     if (!srv.router) {
         fprintf(stderr, "doo: %s\n", err);
+        free(routes);
         return 1;
     }
 
@@ -1146,6 +1147,7 @@ done:
     free(ws);
     if (srv.stop_fd >= 0) close(srv.stop_fd);
     dooh_router_free(srv.router);
+    free(routes); /* after the router, which points into it (LeakSanitizer found it kept) */
     pthread_sigmask(SIG_SETMASK, &old_set, NULL);
     return status;
 }

@@ -10,6 +10,12 @@ import pytest
 from servers import Server, build_example, start_server
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "measurement: a memory/CPU/fd figure of the real build; not run against the "
+                   "sanitizer build (whose allocator changes every figure)")
+
+
 @pytest.fixture(scope="session")
 def binaries(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """binaries("hello") → the path of that example's binary, built at most once."""

@@ -4,6 +4,8 @@ An example is built once per test session with `python -m doo build examples/<na
 `DOO_E2E_BINARY_<NAME>` (e.g. DOO_E2E_BINARY_HELLO) names a prebuilt binary instead, so CI
 can run the same suite against a sanitizer build. Servers bind 127.0.0.1 on a free port,
 are awaited by polling the port with a deadline, and are stopped by pid with SIGTERM.
+Each server's stdout and stderr go to files; `DOO_E2E_SERVER_LOG_DIR` collects them in one
+folder, so a sanitizer run can check every server's stderr for reports afterwards.
 """
 
 from __future__ import annotations
@@ -102,7 +104,9 @@ def start_server(binary: Path, workdir: Path, threads: int = 1,
     full_env.update({"DOO_ADDR": f"127.0.0.1:{port}", "DOO_THREADS": str(threads)})
     full_env.update(env or {})
     workdir.mkdir(parents=True, exist_ok=True)
-    out, err = workdir / f"server-{port}.stdout", workdir / f"server-{port}.stderr"
+    log_dir = Path(os.environ.get("DOO_E2E_SERVER_LOG_DIR") or workdir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    out, err = log_dir / f"server-{port}.stdout", log_dir / f"server-{port}.stderr"
     with open(out, "wb") as fo, open(err, "wb") as fe:
         proc = subprocess.Popen([str(binary)], stdout=fo, stderr=fe, stdin=subprocess.DEVNULL,
                                 env=full_env, cwd=workdir)
