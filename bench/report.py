@@ -201,6 +201,8 @@ def render(results: Path, date: str) -> Path:
         m = first["machine"]
         s = first["settings"]
         out += ["## Machine and settings", "",
+                (f"- Doo measured at commit `{m.get('commit', '?')}` (a clean `git archive` "
+                 "of it, not a work tree with edits in progress)"),
                 (f"- CPU: {m['cpu']}, {m['cores']} cores; kernel {m['kernel']}; "
                 f"Python {m['python']}"),
                 "- load average when each part was saved: " + "; ".join(

@@ -533,6 +533,8 @@ def machine() -> dict[str, object]:
             return "not installed"
 
     return {
+        "commit": os.environ.get("DOO_BENCH_COMMIT") or version(["git", "-C", str(REPO),
+                                                                 "rev-parse", "HEAD"]),
         "cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
         "load_average": os.getloadavg(), "python": platform.python_version(),
         "versions": {
