@@ -1,7 +1,8 @@
 """libdooh's C unit tests, run under AddressSanitizer and UBSan, and its portability under zig.
 
 Each libdooh/tests/test_*.c is one pytest case: its first lines name the runtime sources it
-links (`/* needs: a.c b.c */`, files in libdooh/src); it is compiled with gcc and sanitizers,
+links (`/* needs: a.c b.c */`, files in libdooh/src) and any libraries (`/* links: sqlite3 */`:
+the system's libsqlite3, found as the toolchain finds it); it is compiled with gcc and sanitizers,
 run, and must exit 0 with a last line "N passed, 0 failed". New test files are picked up by
 the glob. A second test compiles every runtime source with zig cc, warnings as errors, for
 this machine and for cross targets.
@@ -18,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from doo.backend_c import toolchain
 
 REPO = Path(__file__).resolve().parents[2]
 LIBDOOH = REPO / "libdooh"
@@ -42,6 +45,7 @@ SANITIZER_ENV = {
     "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
 }
 NEEDS_RE = re.compile(r"/\*\s*needs:([^*]*)\*/")
+LINKS_RE = re.compile(r"/\*\s*links:([^*]*)\*/")
 REPORT_RE = re.compile(r"^\d+ passed, 0 failed$")
 
 
@@ -50,6 +54,21 @@ def needed_sources(test_file: Path) -> list[Path]:
     match = NEEDS_RE.search(test_file.read_text()[:2000])
     assert match, f"{test_file.name} must start with a /* needs: a.c b.c */ comment"
     return [LIBDOOH / "src" / name for name in match.group(1).split()]
+
+
+def needed_libraries(test_file: Path) -> list[str]:
+    """Link arguments for the `/* links: ... */` comment (only sqlite3 is known)."""
+    match = LINKS_RE.search(test_file.read_text()[:2000])
+    if not match:
+        return []
+    args: list[str] = []
+    for name in match.group(1).split():
+        assert name == "sqlite3", f"{test_file.name}: unknown library {name!r} in links:"
+        lib = toolchain.system_sqlite()
+        if lib is None:
+            pytest.skip("no system libsqlite3 (3.35 or newer) to link against")
+        args += [str(lib), "-lpthread"]
+    return args
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed")
@@ -62,8 +81,9 @@ def test_c_unit_tests_pass_under_sanitizers(test_file: Path, tmp_path: Path) -> 
         args.append(str(JSON_CORPUS))
     exe = tmp_path / test_file.stem
     sources = [str(p) for p in needed_sources(test_file)]
+    libraries = needed_libraries(test_file)
     compiled = subprocess.run(
-        ["gcc", *GCC_FLAGS, str(test_file), *sources, "-o", str(exe)],
+        ["gcc", *GCC_FLAGS, str(test_file), *sources, *libraries, "-o", str(exe)],
         capture_output=True,
         text=True,
         check=False,
