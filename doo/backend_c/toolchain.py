@@ -8,6 +8,12 @@ Input: the generated C translation unit (a string), an output path and `BuildOpt
 
 Output: a `BuildResult` with the binary's path, phase timings and whether anything was rebuilt.
 
+SQLite (for programs that use `Database::open()`, `BuildOptions.sqlite`): native builds link
+the system's libsqlite3.so.0 — the one Python's sqlite3 module loads — by its path; static
+`--target` builds (and machines without a usable system SQLite) link SQLite compiled from its
+official amalgamation, taken from the npm package better-sqlite3 (pinned version and sha512),
+cached under `sqlite/<version>/` and compiled once per target. See docs/data.md.
+
 Two caches make rebuilds cheap, both under `cache_dir()`:
 - `libdooh/<key>/libdooh.a`: the runtime, compiled once per (target, mode, flags, zig version,
   runtime sources); written into a temporary folder and renamed into place, so concurrent builds
@@ -20,8 +26,12 @@ so the slow first build for a new target is paid once per machine.
 
 from __future__ import annotations
 
+import base64
+import ctypes
+import ctypes.util
 import hashlib
 import importlib.util
+import io
 import json
 import os
 import platform
@@ -30,8 +40,11 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -47,6 +60,32 @@ _KEEP_RUNTIMES = 16  # runtime archives kept (every libdooh edit makes a new one
 # zig would answer it with a list of every architecture it knows.
 _TRIPLE_RE = re.compile(r"^[a-z0-9_]+-[a-z0-9_.]+(-[a-z0-9_.]+)?$")
 
+# SQLite's amalgamation, as shipped in deps/sqlite3/ of the npm package better-sqlite3.
+# To upgrade: `npm view better-sqlite3@<v> dist` gives the tarball URL and its integrity.
+SQLITE_NPM_VERSION = "12.10.1"  # carries SQLite 3.53.2
+SQLITE_TARBALL_URL = (
+    f"https://registry.npmjs.org/better-sqlite3/-/better-sqlite3-{SQLITE_NPM_VERSION}.tgz"
+)
+SQLITE_TARBALL_SHA512 = (
+    "HfFtzCqnSfwB3+HroF6PSKzyh+7RfNMGPCzHFUZXRlvrPCb4P3cvxKZNN43Sr7IrkofqQZM+gIvffGpA8VvqgA=="
+)
+# Serialized threading (libdooh opens one connection per thread), no extension loading (static
+# binaries have no dlopen), usleep for the busy handler (else it sleeps whole seconds).
+_SQLITE_CFLAGS = (
+    "-O2",
+    "-DSQLITE_THREADSAFE=2",
+    "-DSQLITE_OMIT_LOAD_EXTENSION",
+    "-DSQLITE_DQS=0",
+    "-DSQLITE_DEFAULT_MEMSTATUS=0",
+    "-DSQLITE_LIKE_DOESNT_MATCH_BLOBS",
+    "-DSQLITE_OMIT_DEPRECATED",
+    "-DSQLITE_OMIT_SHARED_CACHE",
+    "-DSQLITE_USE_ALLOCA",
+    "-DHAVE_USLEEP=1",
+    "-w",
+)
+_MIN_SQLITE = 3035000  # RETURNING
+
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -57,6 +96,7 @@ class BuildOptions:
     at -O1 and the runtime at -O2; "release" is -O3 with LTO for both, stripped when cross.
     `werror` applies to the generated unit only; `extra_cflags` apply to the unit and the
     runtime (so sanitizer flags reach both); `extra_ldflags` go to the final link.
+    `sqlite`: link SQLite (set when the program uses the database; see `sqlite_link_inputs`).
     """
 
     target: str = "native"
@@ -64,6 +104,7 @@ class BuildOptions:
     werror: bool = False
     extra_cflags: tuple[str, ...] = ()
     extra_ldflags: tuple[str, ...] = ()
+    sqlite: bool = False
 
 
 @dataclass
@@ -364,6 +405,8 @@ def _build(
 
     cflags = _unit_flags(opts, root / "include")
     ldflags = _link_flags(opts)
+    if opts.sqlite:
+        ldflags = [*sqlite_link_inputs(opts, progress), *ldflags]
     key = _hash_json(
         {"source": c_source, "cflags": cflags, "ldflags": ldflags, "runtime": archive.parent.name}
     )
@@ -420,6 +463,148 @@ def build_tool(source: Path, name: str) -> Path:
     except OSError as exc:
         raise _file_error(exc) from exc
     return exe
+
+
+# --- SQLite ------------------------------------------------------------------------------
+
+
+def sqlite_link_inputs(
+    opts: BuildOptions, progress: Callable[[str], None] | None = None
+) -> list[str]:
+    """What the final link needs for SQLite: the system library (native builds, when it is
+    3.35 or newer) or the object compiled from the amalgamation for `opts.target`."""
+    if _is_native(opts.target) and os.environ.get("DOO_SQLITE") != "bundled":
+        lib = system_sqlite()
+        if lib is not None:
+            standard = str(lib.parent).startswith(("/lib", "/usr/lib"))
+            return [str(lib)] if standard else [str(lib), f"-Wl,-rpath,{lib.parent}"]
+    return [str(sqlite_object(opts, progress))]
+
+
+@lru_cache(maxsize=1)
+def system_sqlite() -> Path | None:
+    """The libsqlite3 shared library this machine's Python loads (so it is present wherever
+    `import sqlite3` works), if it is 3.35 or newer; None otherwise."""
+    candidates: list[Path] = []
+    try:
+        import _sqlite3  # noqa: F401  (loads the library; its path is then in our maps)
+    except ImportError:
+        pass
+    candidates += _mapped_sqlite()
+    name = ctypes.util.find_library("sqlite3")
+    if not candidates and name:
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            pass
+        candidates += _mapped_sqlite()
+    for lib in candidates:
+        try:
+            version = int(ctypes.CDLL(str(lib)).sqlite3_libversion_number())
+        except (OSError, AttributeError):
+            continue
+        if version >= _MIN_SQLITE:
+            return lib
+    return None
+
+
+def _mapped_sqlite() -> list[Path]:
+    """libsqlite3 shared objects mapped into this process (Linux)."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as f:
+            paths = {line.split(None, 5)[-1].strip() for line in f if "libsqlite3" in line}
+    except OSError:
+        return []
+    return sorted(Path(p) for p in paths if Path(p).name.startswith("libsqlite3.so"))
+
+
+def sqlite_amalgamation(progress: Callable[[str], None] | None = None) -> Path:
+    """The folder holding sqlite3.c and sqlite3.h of the pinned version, downloading and
+    verifying them once (or reading the tarball at $DOO_SQLITE_TARBALL, for offline use)."""
+    final = cache_dir() / "sqlite" / SQLITE_NPM_VERSION
+    if (final / "sqlite3.c").is_file() and (final / "sqlite3.h").is_file():
+        return final
+    data = _sqlite_tarball(progress)
+    got = base64.b64encode(hashlib.sha512(data).digest()).decode()
+    if got != SQLITE_TARBALL_SHA512:
+        raise ToolchainError(
+            f"the SQLite source (better-sqlite3 {SQLITE_NPM_VERSION}) failed its checksum: "
+            f"expected sha512-{SQLITE_TARBALL_SHA512}, got sha512-{got}; delete any "
+            "DOO_SQLITE_TARBALL copy and retry, or report it"
+        )
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            for name in ("sqlite3.c", "sqlite3.h"):
+                member = tar.extractfile(f"package/deps/sqlite3/{name}")
+                if member is None:
+                    raise ToolchainError(f"the better-sqlite3 tarball has no {name}")
+                (work / name).write_bytes(member.read())
+        try:
+            os.rename(work, final)
+        except OSError:
+            if not (final / "sqlite3.c").is_file():
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return final
+
+
+def _sqlite_tarball(progress: Callable[[str], None] | None) -> bytes:
+    local = os.environ.get("DOO_SQLITE_TARBALL")
+    if local:
+        try:
+            return Path(local).read_bytes()
+        except OSError as exc:
+            raise ToolchainError(f"cannot read DOO_SQLITE_TARBALL={local}: {exc.strerror}") from exc
+    if progress is not None:
+        progress(f"downloading SQLite's source (npm better-sqlite3 {SQLITE_NPM_VERSION}, 2.6 MB)…")
+    try:
+        with urllib.request.urlopen(SQLITE_TARBALL_URL, timeout=120) as resp:
+            data: bytes = resp.read()
+            return data
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise ToolchainError(
+            f"cannot download SQLite's source from {SQLITE_TARBALL_URL} ({reason}); static "
+            "builds carry SQLite compiled from it. Fix: connect once (it is cached), or fetch "
+            "that file elsewhere and set DOO_SQLITE_TARBALL=/path/to/it"
+        ) from exc
+
+
+def sqlite_object(opts: BuildOptions, progress: Callable[[str], None] | None = None) -> Path:
+    """sqlite3.o compiled from the amalgamation for `opts.target`, cached per target."""
+    _check_options(opts)
+    try:
+        src = sqlite_amalgamation(progress)
+        flags = [*_target_flags(opts.target), *_SQLITE_CFLAGS]
+        key = _hash_json(
+            {
+                "flags": flags,
+                "zig": zig_version(),
+                "cpu": _host_cpu() if _is_native(opts.target) else "baseline",
+            }
+        )[:20]
+        final = src / "obj" / f"{opts.target}-{key}"
+        obj = final / "sqlite3.o"
+        if obj.is_file():
+            return obj
+        if progress is not None:
+            progress(f"compiling SQLite for {opts.target} (once per target, about a minute)…")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.parent / f".sqlite3.{os.getpid()}.{secrets.token_hex(4)}.o"
+        proc = _run_zig(["cc", *flags, "-c", str(src / "sqlite3.c"), "-o", str(tmp)], cwd=src)
+        if proc.returncode != 0:
+            tmp.unlink(missing_ok=True)
+            raise ToolchainError(
+                f"could not compile SQLite for {opts.target}:\n" + _trim(proc.stderr + proc.stdout)
+            )
+        final.mkdir(exist_ok=True)
+        os.replace(tmp, obj)
+        return obj
+    except OSError as exc:
+        raise _file_error(exc) from exc
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -233,3 +233,101 @@ def test_an_unwritable_output_is_a_toolchain_error(tmp_path: Path) -> None:
     (tmp_path / "folder").mkdir()
     with pytest.raises(ToolchainError, match="it is a folder"):
         build(HELLO, tmp_path / "folder", BuildOptions())
+
+
+# --- SQLite ------------------------------------------------------------------------------
+
+SQLITE_PROGRAM = r"""#include <stdio.h>
+#include "dooh/db.h"
+const char *sqlite3_libversion(void);
+static const dooh_column cols[] = {
+    { "id", "id", DOOH_COL_INT, DOOH_COL_PRIMARY | DOOH_COL_AUTO, NULL, 0,
+      { 0, 0, 0, NULL, NULL }, NULL, NULL },
+    { "Name", "name", DOOH_COL_TEXT, 0, NULL, 0, { 0, 0, 0, NULL, NULL }, NULL, NULL },
+};
+static const dooh_table things = { "things", "Thing", "/things", cols, 2, 0 };
+static const dooh_table *const tables[] = { &things };
+
+int main(int argc, char **argv) {
+    dooh_ctx ctx;
+    dooh_rows rows;
+    int64_t n;
+    dooh_dbv name = { DOOH_DBV_TEXT, 0, 0, DOOH_LIT("x") };
+    dooh_ctx_init(&ctx);
+    if (argc < 2 || !dooh_db_open(argv[1], tables, 1)) return 1;
+    if (dooh_db_exec(&ctx, "INSERT INTO things (name) VALUES ($1)", &name, 1, &n)
+        != DOOH_DBERR_NONE) return 2;
+    if (dooh_db_query(&ctx, "SELECT count(*) FROM things", NULL, 0, &rows) != DOOH_DBERR_NONE)
+        return 3;
+    printf("%s %lld\n", sqlite3_libversion(), (long long)rows.cells[0].i);
+    return 0;
+}
+"""
+
+
+def run_with_db(binary: Path, db: Path) -> str:
+    proc = subprocess.run(
+        [str(binary), str(db)], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_system_sqlite_is_the_library_python_loads() -> None:
+    import sqlite3
+
+    lib = toolchain.system_sqlite()
+    if tuple(int(x) for x in sqlite3.sqlite_version.split(".")) < (3, 35, 0):
+        assert lib is None or lib.name.startswith("libsqlite3.so")
+        return
+    assert lib is not None and lib.is_file() and lib.name.startswith("libsqlite3.so")
+
+
+def test_native_sqlite_build_links_the_system_library(tmp_path: Path) -> None:
+    import sqlite3
+
+    if toolchain.system_sqlite() is None:
+        pytest.skip("no system libsqlite3 3.35+")
+    opts = BuildOptions(sqlite=True)
+    assert toolchain.sqlite_link_inputs(opts)[0] == str(toolchain.system_sqlite())
+    result = build(SQLITE_PROGRAM, tmp_path / "db", opts)
+    assert run_with_db(result.binary, tmp_path / "app.db") == f"{sqlite3.sqlite_version} 1\n"
+    assert run_with_db(result.binary, tmp_path / "app.db") == f"{sqlite3.sqlite_version} 2\n"
+
+
+def test_static_sqlite_build_carries_the_pinned_amalgamation(tmp_path: Path) -> None:
+    result = build(SQLITE_PROGRAM, tmp_path / "db", BuildOptions(target="x86_64-linux-musl",
+                                                                 sqlite=True))
+    machine, segments = elf_info(result.binary)
+    assert machine == EM_X86_64 and PT_INTERP not in segments
+    assert run_with_db(result.binary, tmp_path / "app.db") == "3.53.2 1\n"
+    # The amalgamation and its object are cached: the second build compiles nothing of SQLite.
+    src = toolchain.sqlite_amalgamation()
+    assert (src / "sqlite3.c").stat().st_size > 5_000_000
+    started = time.perf_counter()
+    toolchain.sqlite_object(BuildOptions(target="x86_64-linux-musl"))
+    assert time.perf_counter() - started < 1.0
+
+
+def test_sqlite_source_that_cannot_be_downloaded_names_the_fix(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DOO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("DOO_SQLITE_TARBALL", raising=False)
+    monkeypatch.setattr(toolchain, "SQLITE_TARBALL_URL", "http://127.0.0.1:9/better-sqlite3.tgz")
+    with pytest.raises(ToolchainError) as err:
+        toolchain.sqlite_amalgamation()
+    assert "cannot download SQLite's source" in str(err.value)
+    assert "DOO_SQLITE_TARBALL=" in str(err.value)
+
+
+def test_sqlite_tarball_with_a_wrong_checksum_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = tmp_path / "fake.tgz"
+    fake.write_bytes(b"not the real tarball")
+    monkeypatch.setenv("DOO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("DOO_SQLITE_TARBALL", str(fake))
+    with pytest.raises(ToolchainError, match="failed its checksum"):
+        toolchain.sqlite_amalgamation()
+    assert not (tmp_path / "cache" / "sqlite" / toolchain.SQLITE_NPM_VERSION).exists()
