@@ -29,6 +29,8 @@ typedef struct dooh_http_limits {
     size_t headers_size;       /* all header lines with their CRLFs and the final CRLF (431) */
     size_t headers;            /* number of header fields (431 beyond) */
     size_t body;               /* body bytes, declared or de-chunked (413 beyond) */
+    size_t chunk_ext;          /* bytes of one chunk extension (400 beyond) */
+    size_t chunk_overhead;     /* chunk framing bytes after which more than 80 % framing is 400 */
     int header_timeout;        /* seconds from a request's first byte to its complete head */
     int body_timeout;          /* seconds without progress while reading a body or writing */
     int keepalive_timeout;     /* seconds an idle keep-alive connection is kept */

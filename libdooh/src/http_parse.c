@@ -67,6 +67,8 @@ void dooh_http_limits_default(dooh_http_limits *l) {
     l->headers_size = 16384;
     l->headers = 100;
     l->body = 1 << 20;
+    l->chunk_ext = 4096;
+    l->chunk_overhead = 100 * 1024;
     l->header_timeout = 10;
     l->body_timeout = 10;
     l->keepalive_timeout = 60;
@@ -100,6 +102,8 @@ const char *dooh_http_limits_from_env(dooh_http_limits *l) {
         { "DOO_MAX_HEADERS_SIZE", 16, 1 << 24, 0, &l->headers_size },
         { "DOO_MAX_HEADERS", 1, 10000, 0, &l->headers },
         { "DOO_MAX_BODY", 0, 1LL << 40, 0, &l->body },
+        { "DOO_MAX_CHUNK_EXT", 1, 1 << 20, 0, &l->chunk_ext },
+        { "DOO_CHUNK_OVERHEAD_MIN", 1024, 1LL << 40, 0, &l->chunk_overhead },
         { "DOO_HEADER_TIMEOUT", 1, 86400, 1, &l->header_timeout },
         { "DOO_BODY_TIMEOUT", 1, 86400, 1, &l->body_timeout },
         { "DOO_KEEPALIVE_TIMEOUT", 1, 86400, 1, &l->keepalive_timeout },
@@ -497,9 +501,6 @@ enum {
     CH_TRAILER, CH_TNAME, CH_TVALUE, CH_TLF, CH_END_LF, CH_DONE
 };
 
-#define CHUNK_EXT_MAX 4096
-#define CHUNK_OVERHEAD_MIN (100 * 1024)
-
 /* Record a chunked-framing refusal: set *status, return -1. */
 static int chunk_fail(int *status, int code) {
     *status = code;
@@ -547,12 +548,12 @@ static int chunk_byte(dooh_chunked *c, unsigned char b, const dooh_http_limits *
             if (b == ';') c->ext_semi = true;
             else if (b != ' ' && b != '\t') return chunk_fail(status, 400);
         }
-        if (++c->line > CHUNK_EXT_MAX) return chunk_fail(status, 400);
+        if (++c->line > lim->chunk_ext) return chunk_fail(status, 400);
         return 0;
     case CH_SIZE_LF:
         if (b != '\n') return chunk_fail(status, 400);
         /* Long runs of tiny chunks make the server do framing work for no data. */
-        if (c->overhead >= CHUNK_OVERHEAD_MIN && (uint64_t)c->overhead * 5 > (uint64_t)(c->src + 1) * 4)
+        if (c->overhead >= lim->chunk_overhead && (uint64_t)c->overhead * 5 > (uint64_t)(c->src + 1) * 4)
             return chunk_fail(status, 400);
         if (c->size == 0) {
             c->state = CH_TRAILER;

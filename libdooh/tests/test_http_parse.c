@@ -532,6 +532,19 @@ static void limits_should_read_the_environment(void) {
     unsetenv("DOO_MAX_HEADERS");
     unsetenv("DOO_MAX_BODY");
     unsetenv("DOO_HEADER_TIMEOUT");
+    /* The chunk limits of reliability.md §1 are settable too. */
+    CHECK_EQ_INT(l.chunk_ext, 4096);
+    CHECK_EQ_INT(l.chunk_overhead, 100 * 1024);
+    setenv("DOO_MAX_CHUNK_EXT", "16", 1);
+    setenv("DOO_CHUNK_OVERHEAD_MIN", "2048", 1);
+    CHECK(dooh_http_limits_from_env(&l) == NULL);
+    CHECK_EQ_INT(l.chunk_ext, 16);
+    CHECK_EQ_INT(l.chunk_overhead, 2048);
+    setenv("DOO_CHUNK_OVERHEAD_MIN", "1023", 1);
+    bad = dooh_http_limits_from_env(&l);
+    CHECK(bad && strcmp(bad, "DOO_CHUNK_OVERHEAD_MIN") == 0);
+    unsetenv("DOO_MAX_CHUNK_EXT");
+    unsetenv("DOO_CHUNK_OVERHEAD_MIN");
 }
 
 /* ---- chunked bodies ---- */

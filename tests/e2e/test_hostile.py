@@ -442,3 +442,23 @@ def test_h11_agrees_except_for_listed_divergences(case: Case) -> None:
         assert ours != theirs, f"{case.id}: listed as a divergence but both agree ({ours})"
     else:
         assert ours == theirs, f"{case.id}: doo refuses={ours}, h11 refuses={theirs}"
+
+
+# ---- the chunk limits are settable ----
+
+def test_chunk_limits_follow_the_environment(binaries, server_factory) -> None:
+    s = server_factory(binaries("handlers"),
+                       env={"DOO_MAX_CHUNK_EXT": "16", "DOO_CHUNK_OVERHEAD_MIN": "2048"})
+    n = b"%x" % len(SIGNUP_BODY)
+    cases = [
+        Case("16-byte extension", chunked(n + b";" + b"e" * 15 + b"\r\n" + SIGNUP_BODY
+                                          + b"\r\n0\r\n\r\n"), 201, False, "§1"),
+        Case("17-byte extension", chunked(n + b";" + b"e" * 16 + b"\r\n" + SIGNUP_BODY
+                                          + b"\r\n0\r\n\r\n"), 400, True, "§1"),
+        Case("2 KiB of tiny chunks", chunked(b"1\r\na\r\n" * 500 + b"0\r\n\r\n"), 400, True,
+             "§1"),
+    ]
+    for case in cases:
+        with Conn(s.port) as c:
+            c.send(case.raw + FOLLOW)
+            check_answer(c, case)
