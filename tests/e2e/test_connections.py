@@ -151,12 +151,34 @@ def test_10000_idle_keep_alive_connections_are_served_and_held_in_little_memory(
     wait_for(lambda: fd_count(s.pid) == fd0, 10, "descriptors back to the baseline")
 
 
+# ---- the connection limit ----
+
+def test_connections_over_the_limit_are_accepted_and_closed(binaries, server_factory):
+    s = server_factory(binaries("hello"), env={"DOO_MAX_CONNS": "5"})
+    _, fd0 = settle(s, warm=2)
+    held = [Conn(s.port) for _ in range(5)]
+    for c in held:
+        assert c.request("GET", "/plaintext").status == 200
+    extra = Conn(s.port)
+    extra.send(GET)
+    assert extra.closed_by_peer(), "a connection over the limit was kept"
+    extra.close()
+    for c in held:  # the open ones are unaffected
+        assert c.request("GET", "/plaintext").status == 200
+    held.pop().close()
+    wait_for(lambda: fd_count(s.pid) == fd0 + 4, 3, "the server to see the close")
+    with Conn(s.port) as c:  # a slot is free again
+        assert c.request("GET", "/plaintext").status == 200
+    for c in held:
+        c.close()
+
+
 # ---- descriptor exhaustion ----
 
 @pytest.mark.measurement
 def test_out_of_descriptors_does_not_spin_and_open_connections_keep_being_served(
         binaries, server_factory, tmp_path):
-    if subprocess.run(["prlimit", "--version"], capture_output=True).returncode != 0:
+    if subprocess.run(["prlimit", "--version"], capture_output=True, check=False).returncode:
         pytest.skip("prlimit is not installed")
     raise_nofile(2000)
     wrapper = tmp_path / "limited"
