@@ -203,7 +203,8 @@ static bool read_body(dooh_ctx *ctx, dooh_request *req, dooh_response *res, cons
     for (int i = 0; i < t->ncols; i++) {
         const dooh_column *c = &t->cols[i];
         w[i] = (wcol){ W_SKIP, { DOOH_DBV_NULL, 0, 0.0, DOOH_NULL_STR } };
-        if (c->flags & DOOH_COL_NO_INPUT) continue;
+        /* @hash fields are set by the auth layer (Argon2id), never stored as sent. */
+        if (c->flags & (DOOH_COL_NO_INPUT | DOOH_COL_HASH)) continue;
         const dooh_jv *v = dooh_jv_get(obj, c->field, strlen(c->field));
         if (v == NULL || v->type == DOOH_JNULL) absent(ctx, c, mode, v != NULL, &w[i]);
         else decode_value(ctx, c, v, &w[i]);

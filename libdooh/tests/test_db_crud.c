@@ -515,6 +515,28 @@ static void exec_should_count_changes_and_map_errors(void) {
     CHECK(rows.cells[0].i > 0);
 }
 
+static const dooh_column acct_cols[] = {
+    { "id", "id", DOOH_COL_INT, DOOH_COL_PRIMARY | DOOH_COL_AUTO | DOOH_COL_NO_INPUT, NULL, 0,
+      { 0, 0, 0, NULL, NULL }, NULL, NULL },
+    { "Name", "name", DOOH_COL_TEXT, 0, NULL, 0, { 0, 0, 0, NULL, NULL }, NULL, NULL },
+    { "Password", "password", DOOH_COL_TEXT, DOOH_COL_OPTIONAL | DOOH_COL_HASH | DOOH_COL_NO_OUTPUT,
+      NULL, 0, { 0, 0, 0, NULL, NULL }, NULL, NULL },
+};
+static const dooh_table accounts = { "accounts", "Account", "/accounts", acct_cols, 3, 0 };
+
+static void hash_fields_should_never_be_stored_as_sent(void) {
+    static const dooh_table *const with_accounts[] = { &fx_users, &fx_tasks, &accounts };
+    dooh_rows rows;
+    CHECK(dooh_db_open(NULL, with_accounts, 3));
+    post(&accounts, "{\"Name\":\"a\",\"Password\":\"plaintext\"}");
+    CHECK_EQ_INT(res.status, 201);
+    CHECK_BODY("{\"data\":{\"id\":1,\"Name\":\"a\"}}");
+    dooh_ctx_reset(&ctx);
+    CHECK_EQ_INT(dooh_db_query(&ctx, "SELECT password FROM accounts", NULL, 0, &rows), DOOH_DBERR_NONE);
+    CHECK_EQ_INT(rows.cells[0].type, DOOH_DBV_NULL);
+    CHECK(open_fixture());
+}
+
 static void statement_cache_should_stay_bounded(void) {
     dooh_rows rows;
     for (int i = 0; i < 300; i++) {
@@ -555,6 +577,7 @@ int main(void) {
     RUN(full_database_should_be_507);
     RUN(query_should_bind_dollar_params_and_copy_rows);
     RUN(exec_should_count_changes_and_map_errors);
+    RUN(hash_fields_should_never_be_stored_as_sent);
     RUN(statement_cache_should_stay_bounded);
     dooh__db_reset_for_tests();
     dooh_buf_free(&body);
