@@ -45,7 +45,7 @@ def sources(name: str) -> list[str]:
 
 
 def test_every_target_has_a_corpus_and_a_regression_folder() -> None:
-    assert set(TARGETS) == {"http_parse", "chunked", "json", "url"}, TARGETS
+    assert set(TARGETS) == {"http_parse", "chunked", "json", "url", "jwt"}, TARGETS
     for name in TARGETS:
         assert any((FUZZ / "corpus" / name).iterdir()), f"empty corpus for {name}"
         assert (FUZZ / "regressions" / name).is_dir(), f"no regression folder for {name}"
