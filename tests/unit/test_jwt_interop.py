@@ -21,6 +21,8 @@ from crypto_cli import build_cli, run
 from jwt.algorithms import HMACAlgorithm
 
 SECRET = b"interop-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+# Tokens are minted relative to the time the module is imported; every expiry below is at
+# least an hour away so that a slow suite run cannot expire them.
 NOW = int(time.time())
 LEEWAY = 30
 
@@ -77,9 +79,9 @@ def test_tokens_signed_in_c_verify_with_pyjwt(cli: Path) -> None:
                      options={"require": ["exp", "iat", "sub", "iss"]})
     assert got == {"sub": "42", "email": "ada@example.com", "role": "admin", "iat": NOW,
                    "exp": NOW + 86400, "iss": "doo"}
-    token = c_sign(cli, "zoë \"quoted\"", None, None, NOW, NOW + 60)
+    token = c_sign(cli, "zoë \"quoted\"", None, None, NOW, NOW + 7200)
     got = jwt.decode(token, SECRET, algorithms=["HS256"], issuer="doo")
-    assert got == {"sub": "zoë \"quoted\"", "iat": NOW, "exp": NOW + 60, "iss": "doo"}
+    assert got == {"sub": "zoë \"quoted\"", "iat": NOW, "exp": NOW + 7200, "iss": "doo"}
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(token, SECRET + b"x", algorithms=["HS256"])
 
