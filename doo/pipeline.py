@@ -7,6 +7,7 @@ they come back as diagnostics in a `Result`, and later stages do not run.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,6 +105,8 @@ def build(path: Path, out: Path | None = None, opts: toolchain.BuildOptions | No
     res = to_c(path, opts.mode)
     if res.c_source is None:
         return res
+    if res.checked is not None and res.checked.uses_db:
+        opts = dataclasses.replace(opts, sqlite=True)
     out = out or default_output(path, opts.target)
     t0 = time.perf_counter()
     br = toolchain.build(res.c_source, out, opts, progress)

@@ -83,6 +83,8 @@ class Emitter:
         self.file = ""
         self.comments: dict[int, str] = {}  # id(top-level node) -> comment printed before it
         self.used_vars: set[str] = set()  # variables read in the function being emitted
+        self.rules_objects: dict[int, str] = {}  # id(FieldInfo) -> its dooh_rules object
+        self.rules_defs: list[str] = []
 
     def parsed(self, text: str, typedefs: list[str], comment: str) -> list[Node]:
         nodes = C.parse_funcs(text, typedefs)
@@ -656,10 +658,9 @@ class Emitter:
         for name in self.decode_structs:
             protos.append(f"static void doo_decode_{name}(dooh_ctx *ctx, const dooh_jv *obj, "
                           f"doo_{name} *out, const char *prefix);\n")
-        for name in self.decode_structs:
-            parts.append(self.decoder(name))
-        for name in self.query_structs:
-            parts.append(self.query_decoder(name))
+        decoders = [self.decoder(n) for n in self.decode_structs]
+        decoders += [self.query_decoder(n) for n in self.query_structs]
+        parts += self.rules_defs + decoders
         if self.c.uses_db or self.c.tables:
             parts.append(emit_db.tables(self.c))
         for t in self.dbv_types:
@@ -840,47 +841,25 @@ class Emitter:
         raise AssertionError(t)  # pragma: no cover
 
     def checks(self, t: Ty, x: str, path: str, f: FieldInfo, pad: str) -> str:
-        """Decorator checks on a decoded value."""
-        out: list[str] = []
-
-        def add(cond: str, code: str, detail: str, extra: str = "NULL", val: str = "0") -> None:
-            out.append(f"{pad}if ({cond}) dooh_verr_add(ctx, {path}, \"{code}\", "
-                       f"DOOH_LIT({C.c_string(detail)}), {extra}, {val});\n")
-
+        """Decorator checks on a decoded value: one call into libdooh's rules (the same code
+        the generated CRUD endpoints use), with the field's rules as a static object."""
+        text = emit_db.rules(f, self.c.patterns)
+        if text.startswith("{ 0,"):
+            return ""
+        name = self.rules_objects.get(id(f))
+        if name is None:
+            name = f"doo_rules_{len(self.rules_objects)}_{ident(f.name)}"
+            self.rules_objects[id(f)] = name
+            self.rules_defs.append(f"static const dooh_rules {name} = {text};\n")
         if t == STR:
-            n = f"dooh_utf8_len({x})"
-            if f.min is not None:
-                unit = "character" if f.min == 1 else "characters"
-                add(f"{n} < {int(f.min)}", "min", f"must be at least {f.min} {unit}", '"min"',
-                    str(int(f.min)))
-            if f.max is not None:
-                unit = "character" if f.max == 1 else "characters"
-                add(f"{n} > {int(f.max)}", "max", f"must be at most {f.max} {unit}", '"max"',
-                    str(int(f.max)))
-            if f.has("email"):
-                add(f"!dooh_valid_email({x})", "email", "must be a valid e-mail address")
-            if f.has("url"):
-                add(f"!dooh_valid_url({x})", "url", "must be an absolute http or https URL")
-            if f.pattern is not None:
-                idx = self.c.patterns.index(f.pattern)
-                add(f"!dooh_regex_full_match(ctx, doo_regex[{idx}], {x})", "pattern",
-                    f"must match the pattern {f.pattern}")
-        elif t in (INT, FLOAT):
-            lit = (lambda v: str(int(v))) if t == INT else (lambda v: repr(float(v)))
-            if f.min is not None:
-                add(f"{x} < {lit(f.min)}", "min", f"must be at least {f.min}", '"min"',
-                    str(int(f.min)) if t == INT else "0")
-            if f.max is not None:
-                add(f"{x} > {lit(f.max)}", "max", f"must be at most {f.max}", '"max"',
-                    str(int(f.max)) if t == INT else "0")
-        elif isinstance(t, ArrayTy):
-            if f.min is not None:
-                add(f"{x}.len < {int(f.min)}", "min", f"must have at least {f.min} items",
-                    '"min"', str(int(f.min)))
-            if f.max is not None:
-                add(f"{x}.len > {int(f.max)}", "max", f"must have at most {f.max} items",
-                    '"max"', str(int(f.max)))
-        return "".join(out)
+            return f"{pad}dooh_check_str(ctx, {path}, {x}, &{name});\n"
+        if t == INT:
+            return f"{pad}dooh_check_i64(ctx, {path}, {x}, &{name});\n"
+        if t == FLOAT:
+            return f"{pad}dooh_check_f64(ctx, {path}, {x}, &{name});\n"
+        if isinstance(t, ArrayTy):
+            return f"{pad}dooh_check_len(ctx, {path}, {x}.len, &{name});\n"
+        return ""
 
     def default_c(self, f: FieldInfo) -> str:
         from doo.frontend.lower import Lowerer

@@ -9,9 +9,10 @@
  * the request path: SQLite's own file locking (WAL: readers never block, one writer at a
  * time, others wait up to the busy timeout) is the only coordination.
  *
- * Durability: WAL with synchronous=FULL by default, so a 201 means the row is in the WAL and
- * fsync'ed — it survives kill -9 and power loss. DOO_DB_SYNC=normal trades the last
- * transactions before a power loss (never a crash, never integrity) for fewer fsyncs.
+ * Durability: WAL with synchronous=NORMAL by default: a 201 means the row is in the WAL, so
+ * it survives kill -9, panics and OOM kills; a power loss or kernel crash may roll back the
+ * last transactions before it (never the file's integrity). DOO_DB_SYNC=full fsyncs every
+ * commit, so a 201 also survives power loss, at one fsync per write.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -31,7 +32,7 @@ static char *g_path;                       /* the database file; NULL until open
 static const dooh_table *const *g_tables;  /* the program's tables */
 static int g_ntables;
 static int g_busy_ms = 5000;               /* DOO_DB_BUSY_TIMEOUT_MS */
-static const char *g_sync = "FULL";        /* DOO_DB_SYNC */
+static const char *g_sync = "NORMAL";      /* DOO_DB_SYNC */
 static pthread_key_t g_key;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 
@@ -695,7 +696,7 @@ static char *db_path(const char *path, char *msg, size_t cap) {
 static bool read_settings(char *msg, size_t cap) {
     const char *v = getenv("DOO_DB_BUSY_TIMEOUT_MS");
     g_busy_ms = 5000;
-    g_sync = "FULL";
+    g_sync = "NORMAL";
     if (v != NULL) {
         char *end;
         long ms = strtol(v, &end, 10);

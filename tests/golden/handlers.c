@@ -171,6 +171,12 @@ static doo_Response doo_response_json_Welcome(dooh_ctx *ctx, doo_Welcome v, int6
   return r;
 }
 
+static const dooh_rules doo_rules_0_email = {DOOH_RULE_EMAIL, 0.0, 0.0, NULL, NULL};
+static const dooh_rules doo_rules_1_password = {DOOH_RULE_MIN | DOOH_RULE_MAX, 8.0, 64.0, NULL, NULL};
+static const dooh_rules doo_rules_2_name = {DOOH_RULE_MIN | DOOH_RULE_MAX, 1.0, 40.0, NULL, NULL};
+static const dooh_rules doo_rules_3_website = {DOOH_RULE_URL, 0.0, 0.0, NULL, NULL};
+static const dooh_rules doo_rules_4_code = {DOOH_RULE_PATTERN, 0.0, 0.0, (const dooh_regex * const *) (&doo_regex[0]), "[A-Z]{3}-[0-9]{4}"};
+static const dooh_rules doo_rules_5_age = {DOOH_RULE_MIN | DOOH_RULE_MAX, 13.0, 150.0, NULL, NULL};
 static void doo_decode_Signup(dooh_ctx *ctx, const dooh_jv *obj, doo_Signup *out, const char *prefix)
 {
   const dooh_jv *v;
@@ -194,8 +200,7 @@ static void doo_decode_Signup(dooh_ctx *ctx, const dooh_jv *obj, doo_Signup *out
     else
     {
       out->email = v->s;
-      if (!dooh_valid_email(out->email))
-        dooh_verr_add(ctx, doo_path(ctx, prefix, "email"), "email", DOOH_LIT("must be a valid e-mail address"), NULL, 0);
+      dooh_check_str(ctx, doo_path(ctx, prefix, "email"), out->email, &doo_rules_0_email);
     }
   }
   v = dooh_jv_get(obj, "password", 8);
@@ -210,10 +215,7 @@ static void doo_decode_Signup(dooh_ctx *ctx, const dooh_jv *obj, doo_Signup *out
     else
     {
       out->password = v->s;
-      if (dooh_utf8_len(out->password) < 8)
-        dooh_verr_add(ctx, doo_path(ctx, prefix, "password"), "min", DOOH_LIT("must be at least 8 characters"), "min", 8);
-      if (dooh_utf8_len(out->password) > 64)
-        dooh_verr_add(ctx, doo_path(ctx, prefix, "password"), "max", DOOH_LIT("must be at most 64 characters"), "max", 64);
+      dooh_check_str(ctx, doo_path(ctx, prefix, "password"), out->password, &doo_rules_1_password);
     }
   }
   v = dooh_jv_get(obj, "name", 4);
@@ -228,10 +230,7 @@ static void doo_decode_Signup(dooh_ctx *ctx, const dooh_jv *obj, doo_Signup *out
     else
     {
       out->name = v->s;
-      if (dooh_utf8_len(out->name) < 1)
-        dooh_verr_add(ctx, doo_path(ctx, prefix, "name"), "min", DOOH_LIT("must be at least 1 character"), "min", 1);
-      if (dooh_utf8_len(out->name) > 40)
-        dooh_verr_add(ctx, doo_path(ctx, prefix, "name"), "max", DOOH_LIT("must be at most 40 characters"), "max", 40);
+      dooh_check_str(ctx, doo_path(ctx, prefix, "name"), out->name, &doo_rules_2_name);
     }
   }
   v = dooh_jv_get(obj, "website", 7);
@@ -246,8 +245,7 @@ static void doo_decode_Signup(dooh_ctx *ctx, const dooh_jv *obj, doo_Signup *out
     else
     {
       out->website.val = v->s;
-      if (!dooh_valid_url(out->website.val))
-        dooh_verr_add(ctx, doo_path(ctx, prefix, "website"), "url", DOOH_LIT("must be an absolute http or https URL"), NULL, 0);
+      dooh_check_str(ctx, doo_path(ctx, prefix, "website"), out->website.val, &doo_rules_3_website);
     }
     out->website.has = true;
   }
@@ -263,8 +261,7 @@ static void doo_decode_Signup(dooh_ctx *ctx, const dooh_jv *obj, doo_Signup *out
     else
     {
       out->code = v->s;
-      if (!dooh_regex_full_match(ctx, doo_regex[0], out->code))
-        dooh_verr_add(ctx, doo_path(ctx, prefix, "code"), "pattern", DOOH_LIT("must match the pattern [A-Z]{3}-[0-9]{4}"), NULL, 0);
+      dooh_check_str(ctx, doo_path(ctx, prefix, "code"), out->code, &doo_rules_4_code);
     }
   }
   v = dooh_jv_get(obj, "age", 3);
@@ -281,10 +278,7 @@ static void doo_decode_Signup(dooh_ctx *ctx, const dooh_jv *obj, doo_Signup *out
       dooh_verr_add(ctx, doo_path(ctx, prefix, "age"), "range", DOOH_LIT("is out of range for a 64-bit integer"), NULL, 0);
     else
     {
-      if (out->age < 13)
-        dooh_verr_add(ctx, doo_path(ctx, prefix, "age"), "min", DOOH_LIT("must be at least 13"), "min", 13);
-      if (out->age > 150)
-        dooh_verr_add(ctx, doo_path(ctx, prefix, "age"), "max", DOOH_LIT("must be at most 150"), "max", 150);
+      dooh_check_i64(ctx, doo_path(ctx, prefix, "age"), out->age, &doo_rules_5_age);
     }
   }
   v = dooh_jv_get(obj, "priority", 8);
@@ -323,7 +317,7 @@ static dooh_str doo_main_Hello(dooh_ctx *ctx, dooh_str v_name)
   return dooh_str_cat(ctx, 3, (dooh_str []){DOOH_LIT("Hello, "), v_name, DOOH_LIT("!")});
 }
 
-#line 327 "main.c"
+#line 321 "main.c"
 
 /* fn Square  (main.doo:39) */
 static int64_t doo_main_Square(dooh_ctx *ctx, int64_t v_n)
@@ -334,7 +328,7 @@ static int64_t doo_main_Square(dooh_ctx *ctx, int64_t v_n)
   return dooh_i64_mul(ctx, v_n, v_n, "main.doo:40:12");
 }
 
-#line 338 "main.c"
+#line 332 "main.c"
 
 /* fn StatsFor  (main.doo:44) */
 static doo_Res_Stats_ApiError doo_main_StatsFor(dooh_ctx *ctx, int64_t v_count)
@@ -369,7 +363,7 @@ static doo_Res_Stats_ApiError doo_main_StatsFor(dooh_ctx *ctx, int64_t v_count)
   return (doo_Res_Stats_ApiError){.ok = true, .val = (doo_Stats){.count = v_count, .total = v_total, .mean = ((double) v_total) / ((double) v_count), .evens = v_evens}};
 }
 
-#line 373 "main.c"
+#line 367 "main.c"
 
 /* fn Item  (main.doo:60) */
 static doo_Res_Str_ApiError doo_main_Item(dooh_ctx *ctx, int64_t v_id)
@@ -392,7 +386,7 @@ static doo_Res_Str_ApiError doo_main_Item(dooh_ctx *ctx, int64_t v_id)
   return (doo_Res_Str_ApiError){.ok = true, .val = dooh_str_cat(ctx, 2, (dooh_str []){DOOH_LIT("item "), dooh_i64_to_str(ctx, v_id)})};
 }
 
-#line 396 "main.c"
+#line 390 "main.c"
 
 /* fn Label  (main.doo:70) */
 static dooh_str doo_main_Label(dooh_ctx *ctx, int32_t v_p)
@@ -425,7 +419,7 @@ static dooh_str doo_main_Label(dooh_ctx *ctx, int32_t v_p)
   return _t1;
 }
 
-#line 429 "main.c"
+#line 423 "main.c"
 
 /* fn SignupHandler  (main.doo:79) */
 static doo_Response doo_main_SignupHandler(dooh_ctx *ctx, doo_Signup v_body)
@@ -451,7 +445,7 @@ static doo_Response doo_main_SignupHandler(dooh_ctx *ctx, doo_Signup v_body)
   return doo_response_json_Welcome(ctx, v_w, 201);
 }
 
-#line 455 "main.c"
+#line 449 "main.c"
 
 /* fn Search  (main.doo:90) */
 static dooh_str doo_main_Search(dooh_ctx *ctx, dooh_str v_q, doo_Opt_Int v_limit)
@@ -489,7 +483,7 @@ static dooh_str doo_main_Search(dooh_ctx *ctx, dooh_str v_q, doo_Opt_Int v_limit
   return dooh_arr_join_str(ctx, v_out, DOOH_LIT(","));
 }
 
-#line 493 "main.c"
+#line 487 "main.c"
 
 /* fn Echo  (main.doo:107) */
 static dooh_str doo_main_Echo(dooh_ctx *ctx, dooh_request *v_req)
@@ -508,7 +502,7 @@ static dooh_str doo_main_Echo(dooh_ctx *ctx, dooh_request *v_req)
   return dooh_str_cat(ctx, 4, (dooh_str []){DOOH_LIT("agent="), v_agent, DOOH_LIT(" who="), v_who});
 }
 
-#line 512 "main.c"
+#line 506 "main.c"
 
 /* fn Boom  (main.doo:114) */
 static dooh_str doo_main_Boom(dooh_ctx *ctx)
@@ -522,7 +516,7 @@ static dooh_str doo_main_Boom(dooh_ctx *ctx)
   return dooh_str_cat(ctx, 2, (dooh_str []){DOOH_LIT("never "), dooh_i64_to_str(ctx, ((int64_t *) v_xs.data)[dooh_arr_check(ctx, v_xs, v_i, "main.doo:117:21")])});
 }
 
-#line 526 "main.c"
+#line 520 "main.c"
 
 /* fn Remove  (main.doo:121) */
 static void doo_main_Remove(dooh_ctx *ctx, int64_t v_id)
@@ -533,7 +527,7 @@ static void doo_main_Remove(dooh_ctx *ctx, int64_t v_id)
   dooh_print(ctx, 2, (dooh_str []){DOOH_LIT("removed"), dooh_i64_to_str(ctx, v_id)});
 }
 
-#line 537 "main.c"
+#line 531 "main.c"
 
 /* fn main  (main.doo:125) */
 static int64_t doo_main_main(dooh_ctx *ctx)
@@ -546,7 +540,7 @@ static int64_t doo_main_main(dooh_ctx *ctx)
   return 0;
 }
 
-#line 550 "main.c"
+#line 544 "main.c"
 
 /* GET /hello/:name -> Hello (main.doo:127) */
 static void doo_route_0_get_hello__name(dooh_ctx *ctx, dooh_request *req, dooh_response *res)

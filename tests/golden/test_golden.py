@@ -72,6 +72,8 @@ def test_generated_c_is_warning_free(example: Path, tmp_path: Path) -> None:
 
     res = pipeline.to_c(example)
     assert res.c_source is not None
+    assert res.checked is not None
     opts = toolchain.BuildOptions(werror=True, extra_cflags=("-Wshadow", "-Wconversion",
-                                                             "-Wno-sign-conversion"))
+                                                             "-Wno-sign-conversion"),
+                                  sqlite=res.checked.uses_db)
     toolchain.build(res.c_source, tmp_path / "bin", opts)
