@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from pathlib import Path
 from typing import ClassVar
 
@@ -135,6 +136,10 @@ class WorkbenchApp(App[None]):
 
 def run(path: Path, addr: str | None = None) -> int:
     app = WorkbenchApp(path, addr)
+    # A closed terminal (SIGHUP) or a kill (SIGTERM) ends the app the normal way, so that the
+    # `finally` below still stops the servers (they run in their own sessions).
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, lambda signum, frame: app.exit())
     try:
         app.run()
     finally:
