@@ -1088,8 +1088,9 @@ class Emitter:
         text = (
             f"static const dooh_route doo_routes[] = {{\n{routes}}};\n"
             + "".join(init)
-            + "static dooh_app doo_app = { \":3000\", doo_routes, "
-            f"{len(self.c.routes)}, \"doo {__version__} {self.mode}\", doo_init }};\n"
+            + "static dooh_app doo_app = { .addr = \":3000\", .routes = doo_routes, "
+            f".nroutes = {len(self.c.routes)}, .build_info = \"doo {__version__} {self.mode}\", "
+            ".init = doo_init };\n"
             "int main(void) {\n    static dooh_ctx ctx;\n    dooh_ctx_init(&ctx);\n"
             f"    return (int){main_call};\n}}\n")
         return self.parsed(text, self.typedef_names(), "The route table and main")

@@ -829,7 +829,7 @@ static void doo_init(void)
 {
 }
 
-static dooh_app doo_app = {":3000", doo_routes, 15, "doo 0.1.0 dev", doo_init};
+static dooh_app doo_app = {.addr = ":3000", .routes = doo_routes, .nroutes = 15, .build_info = "doo 0.1.0 dev", .init = doo_init};
 int main(void)
 {
   static dooh_ctx ctx;

@@ -7,4 +7,6 @@
 #include "dooh/json.h"
 #include "dooh/validate.h"
 #include "dooh/http.h"
+#include "dooh/db.h"
+#include "dooh/auth.h"
 #endif

@@ -72,12 +72,19 @@ struct dooh_route {
     dooh_handler_fn fn;
 };
 
+typedef struct dooh_ratelimit dooh_ratelimit; /* dooh/auth.h */
+typedef struct dooh_cors dooh_cors;           /* dooh/auth.h */
+
 typedef struct dooh_app {
     const char *addr;           /* as written in Server::new: ":3000", "127.0.0.1:8080" */
     const dooh_route *routes;
     int nroutes;
     const char *build_info;     /* printed on the start-up line, e.g. "doo 0.1.0 debug" */
     void (*init)(void);         /* optional: called once before workers start (regex compile) */
+    const dooh_ratelimit *ratelimit; /* `app.ratelimit({…})`: every route, per client address */
+    const dooh_ratelimit *const *route_limits; /* per-route `RateLimit(n, s)`, parallel to
+                                                  routes (entries may be NULL), or NULL */
+    const dooh_cors *cors;      /* `app.cors(…)`: preflights and Access-Control-* headers */
 } dooh_app;
 
 /* Run the server until SIGTERM/SIGINT; returns the process exit status.
