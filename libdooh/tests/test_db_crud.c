@@ -122,7 +122,7 @@ static void open_should_create_tables_and_accept_them_again(void) {
     CHECK_EQ_INT(dooh_db_query(&ctx, "PRAGMA foreign_keys", NULL, 0, &rows), DOOH_DBERR_NONE);
     CHECK_EQ_INT(rows.cells[0].i, 1);
     CHECK_EQ_INT(dooh_db_query(&ctx, "PRAGMA synchronous", NULL, 0, &rows), DOOH_DBERR_NONE);
-    CHECK_EQ_INT(rows.cells[0].i, 2); /* FULL */
+    CHECK_EQ_INT(rows.cells[0].i, 1); /* NORMAL, the default (DOO_DB_SYNC=full for 2) */
     CHECK_EQ_INT(dooh_db_exec(&ctx, "DELETE FROM tasks", NULL, 0, &n), DOOH_DBERR_NONE);
 }
 
