@@ -21,6 +21,7 @@ RUNTIME_TYPEDEFS = [
     "int64_t", "int32_t", "uint64_t", "size_t", "bool", "dooh_str", "dooh_arr", "dooh_ctx",
     "dooh_request", "dooh_response", "dooh_buf", "dooh_jv", "dooh_regex", "dooh_route",
     "dooh_app", "dooh_verr", "dooh_dbv", "dooh_rows", "dooh_column", "dooh_table", "dooh_rules",
+    "dooh_auth_user", "dooh_auth_config", "dooh_ratelimit", "dooh_cors",
 ]
 
 

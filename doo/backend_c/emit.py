@@ -561,6 +561,8 @@ class Emitter:
             return C.call(f"doo_json_text_{mangle(e.args[0].ty)}", ctx, args[0])
         if op.startswith("db.") or op == "exit":
             return self.db_op(e, args)
+        if op == "auth.open":
+            return C.call("doo_auth_open")
         if op == "server.new":
             return c_ast.Assignment("=", C.ref(C.ID("doo_app"), "addr"),
                                     C.call("dooh_str_cstr", ctx, args[0]))
@@ -935,7 +937,12 @@ class Emitter:
         nodes: list[Node] = []
         for r, ir_route in zip(self.c.routes, self.prog.routes):
             where = f"{r.span.file.rsplit('/', 1)[-1]}:{r.span.line}"
-            if r.handler is None:
+            if r.handler is None and r.crud in ("signup", "login", "me"):
+                text = (f"static void {ir_route.wrapper}(dooh_ctx *ctx, dooh_request *req, "
+                        "dooh_response *res) {\n"
+                        f"    dooh_auth_{r.crud}(ctx, req, res);\n}}\n")
+                what = f"app.auth: {r.crud}"
+            elif r.handler is None:
                 assert r.table is not None
                 text = (f"static void {ir_route.wrapper}(dooh_ctx *ctx, dooh_request *req, "
                         "dooh_response *res) {\n"
@@ -951,10 +958,13 @@ class Emitter:
     def route_wrapper(self, r: RouteInfo, name: str) -> str:
         assert r.handler is not None
         out = [f"static void {name}(dooh_ctx *ctx, dooh_request *req, dooh_response *res) {{\n"]
+        if r.jwt:
+            out.append("    dooh_auth_user user;\n"
+                       "    if (!dooh_auth_require(ctx, req, res, &user)) return;\n")
         args: list[str] = []
         for b in r.bindings:
             out.append(self.bind(b))
-            args.append("req" if b.kind == "request" else f"a_{b.name}")
+            args.append({"request": "req", "user": "user"}.get(b.kind, f"a_{b.name}"))
         call = f"{r.handler.cname}(ctx{''.join(', ' + a for a in args)})"
         out.append(self.respond(r.handler.result, call))
         out.append("    (void)req;\n}\n")
@@ -968,7 +978,7 @@ class Emitter:
         def problem(status: int, detail: str) -> str:
             return (f"{{ dooh_res_problem(ctx, res, {status}, DOOH_LIT({C.c_string(detail)})); "
                     "return; }")
-        if b.kind == "request":
+        if b.kind in ("request", "user"):
             return ""
         if b.kind == "path":
             src = f"req->params[{b.index}]"
@@ -1072,6 +1082,39 @@ class Emitter:
 
     # ---- app table and main
 
+    def app_options(self) -> tuple[str, str]:
+        """Definitions for app-wide and per-route rate limits and CORS, and the matching
+        designated initializers of doo_app."""
+        defs: list[str] = []
+        fields: list[str] = []
+        rl = self.c.ratelimit
+        if rl is not None:
+            defs.append(f"static const dooh_ratelimit doo_ratelimit = {{ {rl.max}, {rl.window}, "
+                        f"{'true' if rl.trust_proxy else 'false'} }};\n")
+            fields.append(".ratelimit = &doo_ratelimit")
+        if any(r.limit for r in self.c.routes):
+            refs = []
+            for i, r in enumerate(self.c.routes):
+                if r.limit is None:
+                    refs.append("NULL")
+                    continue
+                defs.append(f"static const dooh_ratelimit doo_limit_{i} = {{ {r.limit[0]}, "
+                            f"{r.limit[1]}, false }};\n")
+                refs.append(f"&doo_limit_{i}")
+            defs.append("static const dooh_ratelimit *const doo_route_limits[] = { "
+                        + ", ".join(refs) + " };\n")
+            fields.append(".route_limits = doo_route_limits")
+        cors = self.c.cors
+        if cors is not None:
+            if cors.origins:
+                defs.append("static const char *const doo_cors_origins[] = { "
+                            + ", ".join(C.c_string(o) for o in cors.origins) + " };\n")
+            origins = "doo_cors_origins" if cors.origins else "NULL"
+            defs.append(f"static const dooh_cors doo_cors = {{ {origins}, {len(cors.origins)}, "
+                        f"{'true' if cors.credentials else 'false'}, {cors.max_age} }};\n")
+            fields.append(".cors = &doo_cors")
+        return "".join(defs), "".join(", " + f for f in fields)
+
     def app_and_main(self) -> list[Node]:
         routes = "".join(
             f"    {{ DOOH_{r.method}, {C.c_string(r.path)}, {ir_r.wrapper} }},\n"
@@ -1085,12 +1128,14 @@ class Emitter:
                         f"compile pattern %s\\n\", {C.c_string(p)}); exit(1); }}\n")
         init.append("}\n")
         main_call = f"{self.prog.main}(&ctx)" if self.prog.main else "0"
+        extra, fields = self.app_options()
         text = (
             f"static const dooh_route doo_routes[] = {{\n{routes}}};\n"
             + "".join(init)
+            + extra
             + "static dooh_app doo_app = { .addr = \":3000\", .routes = doo_routes, "
             f".nroutes = {len(self.c.routes)}, .build_info = \"doo {__version__} {self.mode}\", "
-            ".init = doo_init };\n"
+            f".init = doo_init{fields} }};\n"
             "int main(void) {\n    static dooh_ctx ctx;\n    dooh_ctx_init(&ctx);\n"
             f"    return (int){main_call};\n}}\n")
         return self.parsed(text, self.typedef_names(), "The route table and main")

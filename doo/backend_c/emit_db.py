@@ -126,6 +126,15 @@ def tables(c: Checked) -> str:
         out.append(f"static const dooh_table doo_table_{t.name} = {{ {C.c_string(t.name)}, "
                    f"{C.c_string(t.struct.name)}, {path}, doo_cols_{t.name}, "
                    f"{len(t.struct.fields)}, {pk} }};\n")
+    if c.auth is not None:
+        a = c.auth
+        field_names = [f.name for f in a.table.struct.fields]
+        role = field_names.index(a.role) if a.role is not None else -1
+        out.append(f"static const dooh_auth_config doo_auth = {{ &doo_table_{a.table.name}, "
+                   f"{field_names.index(a.email)}, {field_names.index(a.hash)}, {role}, "
+                   f"{C.c_string(a.signup)}, {C.c_string(a.login)}, {C.c_string(a.me)} }};\n"
+                   "static void doo_auth_open(void) {\n"
+                   "    if (!dooh_auth_open(&doo_auth)) exit(1);\n}\n")
     refs = ", ".join(f"&doo_table_{t.name}" for t in c.tables) or "NULL"
     out.append(f"static const dooh_table *const doo_tables[] = {{ {refs} }};\n")
     out.append(

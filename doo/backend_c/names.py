@@ -7,6 +7,7 @@ stable mangled name used to name the helpers generated per type (`doo_json_Arr_T
 from __future__ import annotations
 
 from doo.frontend.types import (
+    AUTHUSER,
     BOOL,
     DATABASE,
     FLOAT,
@@ -76,6 +77,8 @@ def ctype(t: Ty) -> str:
         return "dooh_arr"
     if t == REQUEST:
         return "dooh_request *"
+    if t == AUTHUSER:
+        return "dooh_auth_user"
     if t == DATABASE:
         return "int32_t"  # a handle without state: connections are per worker thread
     return f"doo_{mangle(t)}"

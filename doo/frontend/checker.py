@@ -10,6 +10,7 @@ type silences follow-ups) so that one run reports everything.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -74,6 +75,8 @@ DB_ERROR_VARIANTS = ("NotFound", "Conflict", "ServiceUnavailable", "InternalErro
                      "BadRequest")
 DB_ERROR_TY = EnumTy(DB_ERROR)
 
+AUTHUSER_FIELDS: dict[str, Ty] = {"id": INT, "email": STR, "role": STR}
+
 CRUD_ROUTES = (("GET", "", "list"), ("POST", "", "create"), ("GET", "/:id", "get"),
                ("PUT", "/:id", "replace"), ("PATCH", "/:id", "update"),
                ("DELETE", "/:id", "delete"))
@@ -82,7 +85,7 @@ DECORATORS = {
     # name: (argument count, allowed field types description)
     "primary": 0, "auto": 0, "unique": 0, "email": 0, "url": 0, "pattern": 1, "min": 1,
     "max": 1, "default": 1, "foreign": 1, "hash": 0, "writeOnly": 0, "readOnly": 0,
-    "internal": 0, "owner": 0,
+    "internal": 0, "owner": 0, "role": 0,
 }
 
 STR_METHODS: dict[str, tuple[list[Ty], Ty]] = {
@@ -219,8 +222,38 @@ class RouteInfo:
     handler: FnInfo | None  # None for generated CRUD routes
     bindings: list[Binding]
     span: Span
-    crud: str = ""  # CRUD operation (list create get replace update delete)
+    crud: str = ""  # CRUD operation (list create get replace update delete) or auth endpoint
     table: TableInfo | None = None
+    jwt: bool = False  # `Jwt()` middleware: a valid token is required
+    limit: tuple[int, int] | None = None  # `RateLimit(max, seconds)` for this route
+
+
+@dataclass
+class AuthInfo:
+    """`app.auth(signup, login, User, db)`."""
+
+    table: TableInfo
+    email: str  # the @email field
+    hash: str  # the @hash field
+    role: str | None  # a @role field, or one named Role
+    signup: str
+    login: str
+    me: str
+    span: Span
+
+
+@dataclass
+class CorsInfo:
+    origins: list[str]  # empty: any origin
+    credentials: bool
+    max_age: int
+
+
+@dataclass
+class RateLimitInfo:
+    max: int
+    window: int
+    trust_proxy: bool
 
 
 @dataclass
@@ -248,6 +281,9 @@ class Checked:
     patterns: list[str] = field(default_factory=list)  # @pattern regexes, index = id
     tables: list[TableInfo] = field(default_factory=list)
     uses_db: bool = False  # the program calls Database::open / ::sqlite
+    auth: AuthInfo | None = None
+    cors: CorsInfo | None = None
+    ratelimit: RateLimitInfo | None = None
 
     def ty(self, e: A.Expr) -> Ty:
         return self.types.get(id(e), ERROR)
@@ -311,6 +347,7 @@ class Checker:
         self.fn: FnInfo | None = None  # function being checked
         self.module = "main"
         self.cname_counts: dict[str, int] = {}
+        self.jwt_spans: list[Span] = []  # routes with Jwt(), checked against app.auth
 
     # ---- entry
 
@@ -598,7 +635,7 @@ class Checker:
 
         if n in ("primary", "auto", "owner"):
             need(base == INT, "Int")
-        elif n in ("email", "url", "hash"):
+        elif n in ("email", "url", "hash", "role"):
             need(base == STR, "Str")
         elif n == "pattern":
             if need(base == STR, "Str"):
@@ -1297,6 +1334,8 @@ class Checker:
             return fi.ty
         if t == REQUEST and e.name == "body":
             return STR
+        if t == AUTHUSER and e.name in AUTHUSER_FIELDS:
+            return AUTHUSER_FIELDS[e.name]
         if t != ERROR:
             self.err("E0118", f"`{t}` has no field `{e.name}`", e.name_span)
         return ERROR
@@ -1601,6 +1640,163 @@ class Checker:
                     self.make_table(target, snake_case(target.name) + "s", None, ref.span)
         return table
 
+    # ---- auth, rate limits, CORS
+
+    def middleware(self, mids: list[A.Expr]) -> tuple[bool, tuple[int, int] | None]:
+        """`Jwt()` and `RateLimit(max, seconds)` between a route's path and handler."""
+        jwt = False
+        limit: tuple[int, int] | None = None
+        for m in mids:
+            tgt = self.out.calls.get(id(m)) if isinstance(m, A.Call) else None
+            if tgt is None or tgt.kind != "middleware":
+                self.err("E0311", "between the path and the handler only `Jwt()` and "
+                         "`RateLimit(max, seconds)` are allowed", m.span)
+                continue
+            assert isinstance(m, A.Call)
+            if tgt.name == "Jwt":
+                if m.args:
+                    self.err("E0119", "`Jwt()` takes no arguments", m.span)
+                jwt = True
+                self.jwt_spans.append(m.span)
+                continue
+            nums = [const_number(a) for a in m.args]
+            if len(nums) != 2 or not all(isinstance(n, int) and n > 0 for n in nums):
+                self.err("E0119", "`RateLimit` takes two positive integer literals: the "
+                         "number of requests and the window in seconds", m.span)
+                continue
+            limit = (int(nums[0] or 0), int(nums[1] or 0))
+        return jwt, limit
+
+    def auth(self, e: A.Call, seen: dict[tuple[str, str], RouteInfo]) -> None:
+        """`app.auth("/auth/signup", "/auth/login", User, db)`."""
+        if self.out.auth is not None:
+            self.err("E0307", "`app.auth` is declared twice", e.span)
+            return
+        if len(e.args) != 4:
+            self.err("E0119", "`app.auth` takes the signup path, the login path, the user "
+                     "struct and the database", e.span)
+            return
+        signup_e, login_e, type_e, db_e = e.args
+        paths: list[str] = []
+        for pe in (signup_e, login_e):
+            if not isinstance(pe, A.StrLit):
+                self.err("E0310", "a route path must be a string literal", pe.span)
+                return
+            bad = check_route_path(pe.value) or ("an auth path has no parameters"
+                                                 if ":" in pe.value else "")
+            if bad:
+                self.err("E0310", f"invalid route path: {bad}", pe.span)
+                return
+            paths.append(pe.value)
+        if self.ty(db_e) not in (DATABASE, ERROR):
+            self.err("E0111", f"expected the `Database`, found `{self.ty(db_e)}`", db_e.span)
+        if not isinstance(type_e, A.Name) or not isinstance(self.ty(type_e), TypeRefTy):
+            if self.ty(type_e) != ERROR:
+                self.err("E0311", "the third argument of `app.auth` must be the user struct",
+                         type_e.span)
+            return
+        si = self.scopes["main"].structs[type_e.name]
+        email = next((f for f in si.fields if f.has("email")), None)
+        pw = next((f for f in si.fields if f.has("hash")), None)
+        if email is None or pw is None or email.ty != STR or pw.ty != STR:
+            missing = "an `@email` field" if email is None or email.ty != STR else \
+                "an `@hash` field"
+            self.err("E0209", f"the user struct `{si.name}` needs {missing}", type_e.span,
+                     "e.g. `Email: Str @email @unique, Password: Str @hash @min(8)`")
+            return
+        role = next((f for f in si.fields if f.has("role")), None) or si.field("Role")
+        if role is not None and not (role.ty == STR or isinstance(role.ty, EnumTy)):
+            role = None
+        existing = next((t for t in self.out.tables if t.struct is si), None)
+        table = existing or self.make_table(si, snake_case(si.name) + "s", None, type_e.span)
+        if table is None:
+            return
+        prefix = os.path.commonpath([paths[0], paths[1]]) if paths[0] != paths[1] else ""
+        me = (prefix.rstrip("/") or "") + "/me"
+        self.out.auth = AuthInfo(table, email.name, pw.name, role.name if role else None,
+                                 paths[0], paths[1], me, e.span)
+        for method, path, op in (("POST", paths[0], "signup"), ("POST", paths[1], "login"),
+                                 ("GET", me, "me")):
+            shape = "/".join(":" if s.startswith(":") else s for s in path.split("/"))
+            prev = seen.get((method, shape))
+            if prev is not None:
+                self.err("E0301", f"route {method} {path} of `app.auth` conflicts with "
+                         f"{method} {prev.path}", e.span,
+                         f"first declared at line {prev.span.line}")
+                continue
+            ri = RouteInfo(method, path, None, [], e.span, op, table)
+            seen[(method, shape)] = ri
+            self.out.routes.append(ri)
+
+    def options(self, e: A.Call, what: str, allowed: dict[str, str]) -> dict[str, A.Expr] | None:
+        """The literal option object of `app.cors({…})` / `app.ratelimit({…})`."""
+        if not e.args:
+            return {}
+        if len(e.args) != 1 or not isinstance(e.args[0], A.ObjectLit):
+            self.err("E0119", f"`app.{what}` takes one option object, e.g. "
+                     f"`{{ {', '.join(f'{k}: …' for k in allowed)} }}`", e.span)
+            return None
+        out: dict[str, A.Expr] = {}
+        for f in e.args[0].fields:
+            if f.name not in allowed:
+                self.err("E0119", f"`app.{what}` has no option `{f.name}`", f.span,
+                         suggest(f.name, list(allowed)))
+                return None
+            out[f.name] = f.value
+        return out
+
+    def cors(self, e: A.Call) -> None:
+        opts = self.options(e, "cors", {"origins": "[Str]", "credentials": "Bool",
+                                        "maxAge": "Int"})
+        if opts is None:
+            return
+        origins: list[str] = []
+        if "origins" in opts:
+            lit = opts["origins"]
+            if not isinstance(lit, A.ArrayLit) or not all(isinstance(i, A.StrLit)
+                                                          for i in lit.items):
+                self.err("E0119", "`origins` takes a list of string literals", lit.span)
+                return
+            origins = [i.value for i in lit.items if isinstance(i, A.StrLit)]
+            for i in lit.items:
+                assert isinstance(i, A.StrLit)
+                if i.value == "*":
+                    origins = []
+                elif not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", i.value):
+                    self.err("E0119", f"`{i.value}` is not an origin (scheme://host[:port])",
+                             i.span)
+                    return
+        cred = opts.get("credentials")
+        credentials = isinstance(cred, A.BoolLit) and cred.value
+        if cred is not None and not isinstance(cred, A.BoolLit):
+            self.err("E0119", "`credentials` takes `true` or `false`", cred.span)
+            return
+        if credentials and not origins:
+            self.err("E0319", "`credentials: true` cannot be combined with any origin (`*`)",
+                     e.span, "list the origins: `origins: [\"https://app.example\"]`")
+            return
+        age = const_number(opts["maxAge"]) if "maxAge" in opts else 0
+        if not isinstance(age, int) or age < 0:
+            self.err("E0119", "`maxAge` takes a non-negative integer (seconds)", e.span)
+            return
+        self.out.cors = CorsInfo(origins, credentials, age)
+
+    def app_ratelimit(self, e: A.Call) -> None:
+        opts = self.options(e, "ratelimit", {"max": "Int", "window": "Int",
+                                             "trustProxy": "Bool"})
+        if opts is None:
+            return
+        mx = const_number(opts["max"]) if "max" in opts else 100
+        window = const_number(opts["window"]) if "window" in opts else 60
+        if not (isinstance(mx, int) and isinstance(window, int) and mx > 0 and window > 0):
+            self.err("E0119", "`max` and `window` take positive integer literals", e.span)
+            return
+        tp = opts.get("trustProxy")
+        if tp is not None and not isinstance(tp, A.BoolLit):
+            self.err("E0119", "`trustProxy` takes `true` or `false`", tp.span)
+            return
+        self.out.ratelimit = RateLimitInfo(mx, window, isinstance(tp, A.BoolLit) and tp.value)
+
     def check_serialisable(self, t: Ty, span: Span) -> None:
         if t == ERROR:
             return
@@ -1724,6 +1920,9 @@ class Checker:
                 tgt = self.out.calls.get(id(s.expr))
                 if tgt is not None and tgt.kind == "server":
                     self.server_call(s.expr, tgt.name, seen)
+        if self.out.auth is None:
+            for span in self.jwt_spans:
+                self.err("E0320", "`Jwt()` needs `app.auth(…)` to issue the tokens", span)
         if self.out.server is not None and self.out.server.start_span is None:
             self.err("E0305", "the server is never started", main.decl.name_span,
                      "add `app.start();` at the end of `main`")
@@ -1752,9 +1951,14 @@ class Checker:
                 self.err("E0309", "routes must be declared before `app.start()`", e.span)
             self.crud(e, seen)
             return
-        if name in ("auth", "cors", "ratelimit"):
-            self.err("E0901", f"`app.{name}` is not supported yet", e.span,
-                     "it arrives with the data, auth and rate-limit layers")
+        if name == "auth":
+            self.auth(e, seen)
+            return
+        if name == "cors":
+            self.cors(e)
+            return
+        if name == "ratelimit":
+            self.app_ratelimit(e)
             return
         if name not in HTTP_METHODS:
             return
@@ -1767,9 +1971,7 @@ class Checker:
         if not isinstance(path_e, A.StrLit):
             self.err("E0310", "a route path must be a string literal", path_e.span)
             return
-        for m in mids:
-            self.err("E0901", "route middleware (`Jwt()`, `RateLimit()`) is not supported yet",
-                     m.span)
+        jwt, limit = self.middleware(mids)
         path = path_e.value
         bad = check_route_path(path)
         if bad:
@@ -1790,16 +1992,16 @@ class Checker:
                      f"route {method} {path} conflicts with {method} {prev.path}", path_e.span,
                      f"first declared at line {prev.span.line}")
             return
-        bindings = self.bind_handler(fi, method, path, handler_e.span)
+        bindings = self.bind_handler(fi, method, path, handler_e.span, jwt)
         if bindings is None:
             return
         self.check_handler_return(fi, handler_e.span)
-        ri = RouteInfo(method, path, fi, bindings, path_e.span)
+        ri = RouteInfo(method, path, fi, bindings, path_e.span, jwt=jwt, limit=limit)
         seen[(method, shape)] = ri
         self.out.routes.append(ri)
 
     def bind_handler(self, fi: FnInfo, method: str, path: str,
-                     span: Span) -> list[Binding] | None:
+                     span: Span, jwt: bool = False) -> list[Binding] | None:
         params = route_params(path)
         out: list[Binding] = []
         ok = True
@@ -1814,9 +2016,12 @@ class Checker:
             if ty == REQUEST:
                 out.append(Binding(name, "request", ty))
             elif ty == AUTHUSER:
-                self.err("E0901", "`AuthUser` parameters are not supported yet (auth layer)",
-                         p.span)
-                ok = False
+                if not jwt:
+                    self.err("E0318", f"`{name}: AuthUser` needs a token: add `Jwt()` to the "
+                             "route", p.span, f"app.{method.lower()}(\"{path}\", Jwt(), "
+                             f"{fi.name})")
+                    ok = False
+                out.append(Binding(name, "user", ty))
             elif is_scalar(base):
                 if name in params and not isinstance(ty, OptTy):
                     out.append(Binding(name, "path", ty, params.index(name), name))

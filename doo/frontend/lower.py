@@ -213,6 +213,9 @@ class Lowerer:
         # Routes are a static table built by the backend; only start() does work at run time.
         if name == "start":
             out.append(ir.Return(ir.CallRt(INT, "server.start", []), e.span.line))
+        elif name == "auth":
+            # JWT_SECRET is checked where the program declares auth: a bad one stops start-up.
+            out.append(ir.Eval(ir.CallRt(VOID, "auth.open", []), e.span.line))
 
     def let(self, s: A.Let, out: list[ir.Stmt]) -> None:
         line = s.span.line

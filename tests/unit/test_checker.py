@@ -83,10 +83,8 @@ CASES = [
      "fn main() {\n let db = Database::postgres()?;\n}\n",
      ["2:11: E0901 PostgreSQL is not supported yet | use `Database::open()` with "
       "DATABASE_URL=sqlite:app.db"]),
-    ("not_supported_yet", "fn main() {\n let app = Server::new(\":3000\");\n app.cors();\n"
-     " app.start();\n}\n",
-     ["3:2: E0901 `app.cors` is not supported yet | it arrives with the data, auth and "
-      "rate-limit layers"]),
+    ("not_supported_yet", "fn main() {\n let v = JSON.parse(\"1\");\n}\n",
+     ["2:15: E0901 `JSON.parse` is not supported yet"]),
     ("query_needs_row_type",
      "fn f() -> Int ! DatabaseError {\n let db = Database::get()?;\n"
      " let n = db.query(\"SELECT 1\", [])?;\n Ok 1;\n}\nfn main() {}\n",
@@ -110,6 +108,30 @@ CASES = [
      " let app = Server::new(\":3000\");\n app.crud(\"/notes\", Note, db);\n app.start();\n}\n",
      ["5:21: E0208 struct `Note` needs an Int primary key | add `id: Int @primary @auto`"]),
     ("no_main", "fn f() {}\n", ["0:1: E0306 the program has no `fn main()`"]),
+    ("auth_needs_email_and_hash",
+     "struct U { id: Int @primary @auto, Email: Str @email }\nfn main() {\n"
+     " let db = Database::open()?;\n let app = Server::new(\":3000\");\n"
+     " app.auth(\"/auth/signup\", \"/auth/login\", U, db);\n app.start();\n}\n",
+     ["5:42: E0209 the user struct `U` needs an `@hash` field | e.g. `Email: Str @email "
+      "@unique, Password: Str @hash @min(8)`"]),
+    ("authuser_needs_jwt",
+     "fn H(user: AuthUser) -> Str => user.email;\nfn main() {\n"
+     " let app = Server::new(\":3000\");\n app.get(\"/me\", H);\n app.start();\n}\n",
+     ["1:6: E0318 `user: AuthUser` needs a token: add `Jwt()` to the route | "
+      "app.get(\"/me\", Jwt(), H)"]),
+    ("jwt_needs_app_auth",
+     "fn H() -> Str => \"x\";\nfn main() {\n let app = Server::new(\":3000\");\n"
+     " app.get(\"/x\", Jwt(), H);\n app.start();\n}\n",
+     ["4:16: E0320 `Jwt()` needs `app.auth(…)` to issue the tokens"]),
+    ("cors_credentials_with_any_origin",
+     "fn main() {\n let app = Server::new(\":3000\");\n app.cors({ credentials: true });\n"
+     " app.start();\n}\n",
+     ["3:2: E0319 `credentials: true` cannot be combined with any origin (`*`) | list the "
+      "origins: `origins: [\"https://app.example\"]`"]),
+    ("ratelimit_options",
+     "fn main() {\n let app = Server::new(\":3000\");\n app.ratelimit({ max: 10, windw: 60 });\n"
+     " app.start();\n}\n",
+     ["3:27: E0119 `app.ratelimit` has no option `windw` | did you mean `window`?"]),
 ]
 
 
@@ -133,3 +155,16 @@ def test_rendered_diagnostic_has_caret_and_hint(tmp_path: Path) -> None:
         f"{f}:2:12: error[E0102]: unknown type `Intt`\n"
         " 2 |     let n: Intt = 1;\n"
         "   |            ^^^^ did you mean `Int`?"]
+
+
+def test_doo_run_writes_a_development_secret_once(tmp_path: Path) -> None:
+    from doo.cli import ensure_dev_secret, load_env_file
+
+    (tmp_path / ".env").write_text("PORT=8080", encoding="utf-8")
+    env: dict[str, str] = {}
+    ensure_dev_secret(tmp_path, env)
+    stored = load_env_file(tmp_path)
+    assert stored["PORT"] == "8080"
+    assert len(stored["JWT_SECRET"]) >= 32 and env["JWT_SECRET"] == stored["JWT_SECRET"]
+    ensure_dev_secret(tmp_path, dict(stored))  # already set: nothing is written
+    assert (tmp_path / ".env").read_text(encoding="utf-8").count("JWT_SECRET=") == 1
