@@ -168,4 +168,66 @@ void dooh_http_serialize(dooh_buf *out, const dooh_response *res, const dooh_htt
 /* Render t (Unix seconds) as "Sun, 06 Nov 1994 08:49:37 GMT" into out (29 bytes, no NUL). */
 void dooh_http_format_date(char *out, int64_t t);
 
+/* ---- rate limiting (ratelimit.c) ----
+ * Token buckets keyed by (scope, client key) in one bounded table shared by every worker:
+ * a fixed array of shards, each a small open-addressing table behind its own mutex, so two
+ * workers only ever wait for each other when their keys hash to the same shard. A key that
+ * finds no room in its probe window replaces an entry whose bucket has refilled completely
+ * (forgetting it changes nothing) or else the least recently used one: memory is fixed at
+ * start-up, however many addresses are seen. */
+
+enum {
+    DOOH_RL_SCOPE_APP = 1,          /* app.ratelimit */
+    DOOH_RL_SCOPE_SIGNUP_ADDR = 2,  /* signup, per client address (auth.c) */
+    DOOH_RL_SCOPE_LOGIN_ADDR = 3,   /* login, per client address (auth.c) */
+    DOOH_RL_SCOPE_LOGIN_ACCOUNT = 4,/* login failures, per e-mail (auth.c) */
+    DOOH_RL_SCOPE_ROUTE = 16,       /* + route index: a route's RateLimit(n, s) */
+};
+
+#define DOOH_RL_KEY_LEN 16
+#define DOOH_RL_DEFAULT_ENTRIES 65536
+
+typedef struct dooh_rl_verdict {
+    bool allowed;
+    int64_t limit;             /* the bucket's size (requests per window) */
+    int64_t window_s;
+    int64_t remaining;         /* whole requests left after this one */
+    int64_t reset_s;           /* seconds until the bucket is full again */
+    int64_t retry_after_s;     /* refused: seconds until one request is allowed (>= 1) */
+} dooh_rl_verdict;
+
+/* Start-up (dooh_app_run, before workers): read DOO_RATELIMIT_ENTRIES (table size, rounded
+ * up to a power of two, 1024..16777216) and remember whether X-Forwarded-For is trusted.
+ * Returns NULL, or the name of the variable whose value is bad. The table itself is
+ * allocated on first use. */
+const char *dooh_rl_configure(bool trust_proxy);
+/* The client key of a request: the peer address (IPv4 as ::ffff:a.b.c.d, IPv6 cut to its
+ * /64, since one host can own a whole /64), or with trust_proxy the leftmost valid address of
+ * X-Forwarded-For (the peer when none is valid). */
+void dooh_rl_client_key(const dooh_request *req, uint8_t key[DOOH_RL_KEY_LEN]);
+/* Take `cost` requests (0: only look) from the bucket (scope, key) of size max per window_s
+ * seconds at monotonic time now_ms; refused (nothing taken) when fewer than max(cost, 1)
+ * remain. Fills *v; returns v->allowed. */
+bool dooh_rl_take(uint32_t scope, const uint8_t key[DOOH_RL_KEY_LEN], int64_t max,
+                  int64_t window_s, int cost, int64_t now_ms, dooh_rl_verdict *v);
+/* Add RateLimit-Limit/Remaining/Reset/Policy (and Retry-After when refused) to res. */
+void dooh_rl_headers(dooh_ctx *ctx, dooh_response *res, const dooh_rl_verdict *v);
+/* Answer 429 problem + the headers above. */
+void dooh_rl_refuse(dooh_ctx *ctx, dooh_response *res, const dooh_rl_verdict *v);
+/* Monotonic milliseconds (the clock the buckets use). */
+int64_t dooh_rl_now_ms(void);
+/* Tests: drop every bucket (the table size is kept). */
+void dooh_rl_reset_for_tests(void);
+
+/* ---- CORS (cors.c) ---- */
+
+/* Add the CORS headers to a routed response. `preflight_allow` is the path's method mask
+ * when the router answered an OPTIONS without a route of its own (then a request with
+ * Origin and Access-Control-Request-Method is a preflight and gets the Access-Control-Allow-*
+ * headers); 0 for every other response, which gets Access-Control-Allow-Origin and
+ * Access-Control-Expose-Headers when its Origin is allowed. A disallowed or missing Origin
+ * gets no CORS headers (a preflight then still answers 204, which the browser refuses). */
+void dooh_cors_apply(dooh_ctx *ctx, const dooh_cors *cors, const dooh_request *req,
+                     int preflight_allow, dooh_response *res);
+
 #endif

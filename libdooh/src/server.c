@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dooh/auth.h"
 #include "dooh/json.h"
 
 #define RBUF_SIZE (64 * 1024)
@@ -79,10 +80,12 @@ typedef struct conn {
     size_t out_off;
     dooh_http_scan scan;
     dooh_chunked chunk;
+    uint8_t peer[16];          /* the client's address (IPv4 v4-mapped), for rate limits */
 } conn;
 
 typedef struct server {
     const dooh_app *app;
+    const dooh_route *routes;  /* the table the router was built from: app routes first */
     dooh_router *router;
     dooh_http_limits lim;
     bool access_log;
@@ -384,6 +387,42 @@ static void run_handler(worker *w) {
     ctx->panic_jmp = NULL;
 }
 
+/* Rate limits for a routed request (ratelimit.c): app.ratelimit and the route's own
+ * RateLimit(n, s), both per client address. Returns false when one of them is exhausted;
+ * *shown is the verdict for the headers (the refusing one, else the one with fewer requests
+ * left) and *limited says whether any limit covers this route. Built-in routes (/health,
+ * /ready) are never limited: probes must not be refused. */
+static bool check_limits(worker *w, dooh_rl_verdict *shown, bool *limited) {
+    const dooh_app *app = w->srv->app;
+    long ri = w->req.route - w->srv->routes;
+    const dooh_ratelimit *lims[2] = { NULL, NULL };
+    *limited = false;
+    if (ri < 0 || ri >= app->nroutes) return true;
+    lims[0] = app->ratelimit;
+    lims[1] = app->route_limits ? app->route_limits[ri] : NULL;
+    if (!lims[0] && !lims[1]) return true;
+    uint8_t key[DOOH_RL_KEY_LEN];
+    dooh_rl_client_key(&w->req, key);
+    int64_t now = dooh_rl_now_ms();
+    for (int i = 0; i < 2; i++) {
+        if (!lims[i]) continue;
+        dooh_rl_verdict v;
+        uint32_t scope = i == 0 ? DOOH_RL_SCOPE_APP : DOOH_RL_SCOPE_ROUTE + (uint32_t)ri;
+        bool ok = dooh_rl_take(scope, key, lims[i]->max, lims[i]->window_s, 1, now, &v);
+        if (!*limited || !ok || v.remaining < shown->remaining) *shown = v;
+        *limited = true;
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/* True when the handler already set RateLimit headers of its own (login and signup). */
+static bool has_ratelimit_headers(const dooh_response *res) {
+    for (int i = 0; i < res->nextra; i++)
+        if (dooh_str_eq(res->extra[i].name, DOOH_LIT("RateLimit-Limit"))) return true;
+    return false;
+}
+
 /* Route and answer one complete request whose head is h and body `body`. */
 static void dispatch(worker *w, conn *c, const dooh_http_head *h, dooh_str body) {
     dooh_ctx *ctx = &w->ctx;
@@ -400,16 +439,24 @@ static void dispatch(worker *w, conn *c, const dooh_http_head *h, dooh_str body)
     req->route = NULL;
     req->nparams = 0;
     req->request_id = h->request_id.ptr ? h->request_id : gen_request_id(w);
+    memcpy(req->peer, c->peer, sizeof req->peer);
     ctx->req = req;
+    int preflight_allow = 0; /* for CORS: the path's methods when the router answers OPTIONS */
 
     if (h->method == 0) {
         dooh_res_problem(ctx, &w->res, 501, DOOH_LIT("request method not implemented"));
     } else {
         int allow = 0;
         switch (dooh_router_match(w->srv->router, ctx, req, &allow)) {
-        case DOOH_ROUTE_FOUND:
-            run_handler(w);
+        case DOOH_ROUTE_FOUND: {
+            dooh_rl_verdict rl;
+            bool limited;
+            if (!check_limits(w, &rl, &limited)) dooh_rl_refuse(ctx, &w->res, &rl);
+            else run_handler(w);
+            /* After the handler, which may have replaced the response (and its headers). */
+            if (limited && !has_ratelimit_headers(&w->res)) dooh_rl_headers(ctx, &w->res, &rl);
             break;
+        }
         case DOOH_ROUTE_NOT_FOUND:
             dooh_res_problem(ctx, &w->res, 404, DOOH_LIT("no route matches this path"));
             break;
@@ -423,9 +470,12 @@ static void dispatch(worker *w, conn *c, const dooh_http_head *h, dooh_str body)
             if (req->method == DOOH_OPTIONS) w->res.status = 204;
             else dooh_res_problem(ctx, &w->res, 405, DOOH_LIT("method not allowed on this path"));
             dooh_res_header(&w->res, "Allow", allow_s);
+            if (req->method == DOOH_OPTIONS) preflight_allow = allow;
             break;
         }
         }
+        /* app.cors: Access-Control-* headers, and the preflight answer (cors.c). */
+        if (w->srv->app->cors) dooh_cors_apply(ctx, w->srv->app->cors, req, preflight_allow, &w->res);
     }
 
     /* HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 closes unless asked to
@@ -626,6 +676,17 @@ static void on_conn(worker *w, conn *c, uint32_t events) {
 
 /* ---- accepting ---- */
 
+/* The peer address as 16 bytes: IPv6 as is, IPv4 as ::ffff:a.b.c.d (rate-limit keys). */
+static void peer_key(const struct sockaddr_storage *sa, uint8_t out[16]) {
+    memset(out, 0, 16);
+    if (sa->ss_family == AF_INET6) {
+        memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+    } else if (sa->ss_family == AF_INET) {
+        out[10] = out[11] = 0xff;
+        memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+    }
+}
+
 static void pause_accept(worker *w) {
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->lfd, NULL);
     w->accept_paused = true;
@@ -636,7 +697,9 @@ static void pause_accept(worker *w) {
 static void on_accept(worker *w) {
     long max = w->srv->lim.max_conns;
     for (;;) {
-        int fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage peer;
+        socklen_t peerlen = sizeof peer;
+        int fd = accept4(w->lfd, (struct sockaddr *)&peer, &peerlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
             /* Out of descriptors or memory: the pending connection stays queued and the
@@ -657,6 +720,7 @@ static void on_accept(worker *w) {
             continue;
         }
         c->fd = fd;
+        peer_key(&peer, c->peer);
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.u64 = conn_tag(w, c) };
@@ -1044,6 +1108,14 @@ int dooh_app_run(const dooh_app *app) {
         return 1;
     }
     srv.access_log = log && !strcmp(log, "access");
+    /* Rate-limit table size and whether X-Forwarded-For names the client (ratelimit.c). */
+    bool trust_proxy = app->ratelimit && app->ratelimit->trust_proxy;
+    for (int i = 0; app->route_limits && i < app->nroutes; i++)
+        trust_proxy |= app->route_limits[i] && app->route_limits[i]->trust_proxy;
+    if ((bad = dooh_rl_configure(trust_proxy)) != NULL) {
+        fprintf(stderr, "doo: invalid %s \"%.64s\" (expected a plain decimal number in range)\n", bad, getenv(bad));
+        return 1;
+    }
     struct sockaddr_storage sa;
     socklen_t salen;
     if (!resolve_addr(app, &sa, &salen)) return 1;
@@ -1055,6 +1127,7 @@ int dooh_app_run(const dooh_app *app) {
         fprintf(stderr, "doo: out of memory\n");
         return 1;
     }
+    srv.routes = routes;
     srv.router = dooh_router_build(routes, app->nroutes + count_builtins(app), err, sizeof err);
     if (!srv.router) {
         fprintf(stderr, "doo: %s\n", err);

@@ -1,4 +1,4 @@
-/* needs: arena.c buf.c rt.c str.c json.c validate.c http_parse.c router.c request.c response.c server.c rules.c db.c dbquery.c crud.c */
+/* needs: arena.c buf.c rt.c str.c json.c validate.c http_parse.c router.c request.c response.c server.c ratelimit.c cors.c rules.c db.c dbquery.c crud.c */
 /* links: sqlite3 */
 /* demo_db.c — a hand-written stand-in for a compiled Doo program that uses the database
  * (the tables of db_fixture.h: users and tasks), for poking the data layer with curl while

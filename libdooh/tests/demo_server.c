@@ -1,4 +1,4 @@
-/* needs: arena.c buf.c rt.c str.c json.c validate.c http_parse.c router.c request.c response.c server.c */
+/* needs: arena.c buf.c rt.c str.c json.c validate.c http_parse.c router.c request.c response.c server.c ratelimit.c cors.c */
 /* demo_server.c — a hand-written stand-in for a compiled Doo program, for poking the server
  * with curl, a raw socket or wrk.
  *

@@ -54,6 +54,8 @@ struct dooh_request {
     dooh_str params[DOOH_MAX_PARAMS]; /* decoded path params, in pattern order */
     int nparams;
     dooh_str request_id;        /* echoed X-Request-Id or a generated one */
+    uint8_t peer[16];           /* the TCP peer's address, IPv4 as ::ffff:a.b.c.d (rate limits);
+                                   all zero when unknown */
 };
 
 typedef struct dooh_response {
