@@ -25,10 +25,10 @@
 enum { W_SKIP, W_VALUE, W_DEFAULT }; /* what a write does with a column */
 enum { MODE_CREATE, MODE_REPLACE, MODE_UPDATE };
 
-typedef struct wcol {
-    int state;
-    dooh_dbv v;
-} wcol;
+typedef dooh__wcol wcol;
+
+/* Auth's hook (db_internal.h): NULL until dooh_auth_open succeeds. */
+dooh__crud_auth_fn dooh__crud_auth;
 
 /* ---- rows ---- */
 
@@ -72,6 +72,10 @@ static int *output_cols(dooh_ctx *ctx, const dooh_table *t, int *nout, int *nall
     if (!pk_shown) cols[n++] = t->pk;
     *nall = n;
     return cols;
+}
+
+int *dooh__crud_output_cols(dooh_ctx *ctx, const dooh_table *t, int *nout, int *nall) {
+    return output_cols(ctx, t, nout, nall);
 }
 
 static void append_returning(dooh_buf *b, const dooh_table *t, const int *cols, int n) {
@@ -169,10 +173,24 @@ static void absent(dooh_ctx *ctx, const dooh_column *c, int mode, bool sent_null
     else type_error(ctx, c, "required", "is required");
 }
 
+/* The password of a signup (the @hash column, read only `with_hash`): present, a string,
+ * not empty and at most DOOH_PASSWORD_MAX bytes, checked before the column's own rules so a
+ * huge one costs nothing more. */
+static void decode_password(dooh_ctx *ctx, const dooh_column *c, const dooh_jv *v, wcol *w) {
+    if (v->type == DOOH_JSTR && v->s.len == 0) {
+        type_error(ctx, c, "required", "must not be empty");
+    } else if (v->type == DOOH_JSTR && v->s.len > DOOH_PASSWORD_MAX) {
+        dooh_verr_add(ctx, c->field, "max", DOOH_LIT("must be at most 1024 bytes"), "max",
+                      DOOH_PASSWORD_MAX);
+    } else {
+        decode_value(ctx, c, v, w);
+    }
+}
+
 /* Read the JSON body into w[] (one per column). On failure the response is set (415, 400 or
  * 422 listing every failing field) and false returned. */
 static bool read_body(dooh_ctx *ctx, dooh_request *req, dooh_response *res, const dooh_table *t,
-                      int mode, wcol *w) {
+                      int mode, bool with_hash, wcol *w) {
     dooh_jv *obj = NULL;
     dooh_str err;
     if (!dooh_req_is_json(req)) {
@@ -203,10 +221,13 @@ static bool read_body(dooh_ctx *ctx, dooh_request *req, dooh_response *res, cons
     for (int i = 0; i < t->ncols; i++) {
         const dooh_column *c = &t->cols[i];
         w[i] = (wcol){ W_SKIP, { DOOH_DBV_NULL, 0, 0.0, DOOH_NULL_STR } };
-        /* @hash fields are set by the auth layer (Argon2id), never stored as sent. */
-        if (c->flags & (DOOH_COL_NO_INPUT | DOOH_COL_HASH)) continue;
+        /* @hash fields are set by the auth layer (Argon2id), never stored as sent: only
+         * signup reads them (with_hash), and hashes the value before it is stored. */
+        if (c->flags & DOOH_COL_NO_INPUT) continue;
+        if ((c->flags & DOOH_COL_HASH) && !with_hash) continue;
         const dooh_jv *v = dooh_jv_get(obj, c->field, strlen(c->field));
         if (v == NULL || v->type == DOOH_JNULL) absent(ctx, c, mode, v != NULL, &w[i]);
+        else if (c->flags & DOOH_COL_HASH) decode_password(ctx, c, v, &w[i]);
         else decode_value(ctx, c, v, &w[i]);
     }
     if (ctx->nverrs == 0) return true;
@@ -325,6 +346,51 @@ static void write_failed(dooh_ctx *ctx, dooh_response *res, const dooh_table *t,
     dooh__db_fail(ctx, res, rc);
 }
 
+void dooh__crud_write_failed(dooh_ctx *ctx, dooh_response *res, const dooh_table *t,
+                             const dooh__wcol *w, sqlite3_stmt *st, int rc) {
+    write_failed(ctx, res, t, w, st, rc);
+}
+
+bool dooh__crud_read_body(dooh_ctx *ctx, dooh_request *req, dooh_response *res,
+                          const dooh_table *t, bool with_hash, dooh__wcol *w) {
+    return read_body(ctx, req, res, t, MODE_CREATE, with_hash, w);
+}
+
+/* ---- auth: who may see which rows ---- */
+
+/* With app.auth declared (dooh__crud_auth set), writes need a token, and a table with an
+ * @owner column needs one for every access and shows each caller only their own rows: the
+ * owner becomes one more bound condition of every statement, so another user's row is
+ * simply not found (404, never 403: its existence is not revealed). Returns false after the
+ * hook answered 401. *ocol is the owner column when rows are filtered (then *owner is the
+ * caller's id), else -1. */
+static bool caller(dooh_ctx *ctx, dooh_request *req, dooh_response *res, const dooh_table *t,
+                   bool write, int *ocol, int64_t *owner) {
+    *ocol = -1;
+    *owner = 0;
+    if (!dooh__crud_auth) return true;
+    int oc = -1;
+    for (int i = 0; i < t->ncols; i++)
+        if (t->cols[i].flags & DOOH_COL_OWNER) oc = i;
+    if (!write && oc < 0) return true;
+    int64_t uid;
+    if (!dooh__crud_auth(ctx, req, res, &uid)) return false;
+    *ocol = oc;
+    *owner = uid;
+    return true;
+}
+
+/* Append " AND <owner> = ?n" and its value when rows are filtered. */
+static void and_owner(dooh_buf *b, const dooh_table *t, int ocol, int64_t owner,
+                      dooh_dbv *params, int *n) {
+    if (ocol < 0) return;
+    dooh_buf_lit(b, " AND ");
+    dooh__sql_ident(b, t->cols[ocol].column);
+    dooh_buf_lit(b, " = ");
+    params[(*n)++] = (dooh_dbv){ DOOH_DBV_INT, owner, 0.0, DOOH_NULL_STR };
+    dooh__sql_param(b, *n);
+}
+
 /* ---- running one row statement ---- */
 
 /* Bind, step once and answer: a row → `status` with {"data":row} (and Location when
@@ -368,8 +434,10 @@ static void run_row(dooh_ctx *ctx, dooh_response *res, const dooh_table *t, cons
     write_failed(ctx, res, t, w, st, rc);
 }
 
-/* SELECT <output columns> FROM t WHERE <key> = ?1 */
-static const char *select_by_key(dooh_ctx *ctx, const dooh_table *t) {
+/* SELECT <output columns> FROM t WHERE <key> = ?1 [AND <owner> = ?2]; params[0] must hold
+ * the key, params[1] gets the owner; *n is the parameter count. */
+static const char *select_by_key(dooh_ctx *ctx, const dooh_table *t, int ocol, int64_t owner,
+                                 dooh_dbv *params, int *n) {
     int nout, nall;
     int *cols = output_cols(ctx, t, &nout, &nall);
     dooh_buf b;
@@ -381,6 +449,8 @@ static const char *select_by_key(dooh_ctx *ctx, const dooh_table *t) {
     dooh_buf_lit(&b, " WHERE ");
     dooh__sql_ident(&b, t->cols[t->pk].column);
     dooh_buf_lit(&b, " = ?1");
+    *n = 1;
+    and_owner(&b, t, ocol, owner, params, n);
     return buf_cstr(ctx, &b);
 }
 
@@ -441,9 +511,10 @@ static int count_rows(dooh_ctx *ctx, const dooh__listq *q, int64_t *total) {
 void dooh_crud_list(dooh_ctx *ctx, dooh_request *req, dooh_response *res, const dooh_table *t) {
     dooh__listq q;
     dooh_str err;
-    int64_t n = 0, total = -1;
-    int rc;
-    if (!dooh__list_compile(ctx, t, req->query, &q, &err)) {
+    int64_t n = 0, total = -1, owner;
+    int rc, ocol;
+    if (!caller(ctx, req, res, t, false, &ocol, &owner)) return;
+    if (!dooh__list_compile_owned(ctx, t, req->query, ocol, owner, &q, &err)) {
         dooh_res_problem(ctx, res, 400, err);
         return;
     }
@@ -468,18 +539,18 @@ fail:
 }
 
 void dooh_crud_get(dooh_ctx *ctx, dooh_request *req, dooh_response *res, const dooh_table *t) {
-    int64_t id;
+    int64_t id, owner;
+    int ocol, n;
+    if (!caller(ctx, req, res, t, false, &ocol, &owner)) return;
     if (!row_id(ctx, req, res, &id)) return;
-    dooh_dbv key = { DOOH_DBV_INT, id, 0.0, DOOH_NULL_STR };
-    run_row(ctx, res, t, select_by_key(ctx, t), &key, 1, NULL, 200, false);
+    dooh_dbv key[2] = { { DOOH_DBV_INT, id, 0.0, DOOH_NULL_STR } };
+    const char *sql = select_by_key(ctx, t, ocol, owner, key, &n);
+    run_row(ctx, res, t, sql, key, n, NULL, 200, false);
 }
 
-void dooh_crud_create(dooh_ctx *ctx, dooh_request *req, dooh_response *res, const dooh_table *t) {
-    wcol *w = dooh_alloc(ctx, sizeof *w * (size_t)(t->ncols > 0 ? t->ncols : 1));
-    dooh_dbv *params = dooh_alloc(ctx, sizeof *params * (size_t)(t->ncols > 0 ? t->ncols : 1));
-    int n = 0, nout, nall;
-    if (!read_body(ctx, req, res, t, MODE_CREATE, w)) return;
-    int *cols = output_cols(ctx, t, &nout, &nall);
+const char *dooh__crud_insert_sql(dooh_ctx *ctx, const dooh_table *t, const dooh__wcol *w,
+                                  dooh_dbv *params, int *nparams, const int *cols, int nall) {
+    int n = 0;
     dooh_buf b;
     dooh_buf_init(&b);
     dooh_buf_lit(&b, "INSERT INTO ");
@@ -502,18 +573,34 @@ void dooh_crud_create(dooh_ctx *ctx, dooh_request *req, dooh_response *res, cons
         dooh_buf_putc(&b, ')');
     }
     append_returning(&b, t, cols, nall);
-    run_row(ctx, res, t, buf_cstr(ctx, &b), params, n, w, 201, true);
+    *nparams = n;
+    return buf_cstr(ctx, &b);
+}
+
+void dooh_crud_create(dooh_ctx *ctx, dooh_request *req, dooh_response *res, const dooh_table *t) {
+    int n = 0, nout, nall, ocol;
+    int64_t owner;
+    if (!caller(ctx, req, res, t, true, &ocol, &owner)) return;
+    wcol *w = dooh_alloc(ctx, sizeof *w * (size_t)(t->ncols > 0 ? t->ncols : 1));
+    dooh_dbv *params = dooh_alloc(ctx, sizeof *params * (size_t)(t->ncols > 0 ? t->ncols : 1));
+    if (!read_body(ctx, req, res, t, MODE_CREATE, false, w)) return;
+    /* @owner is never read from the body (NO_INPUT): it is the caller. */
+    if (ocol >= 0) w[ocol] = (wcol){ W_VALUE, { DOOH_DBV_INT, owner, 0.0, DOOH_NULL_STR } };
+    int *cols = output_cols(ctx, t, &nout, &nall);
+    const char *sql = dooh__crud_insert_sql(ctx, t, w, params, &n, cols, nall);
+    run_row(ctx, res, t, sql, params, n, w, 201, true);
 }
 
 /* PUT and PATCH: UPDATE … SET … WHERE key = ?n RETURNING …; 404 when no row has the key. */
 static void update(dooh_ctx *ctx, dooh_request *req, dooh_response *res, const dooh_table *t,
                    int mode) {
-    int64_t id;
-    int n = 0, nout, nall;
+    int64_t id, owner;
+    int n = 0, nout, nall, ocol;
+    if (!caller(ctx, req, res, t, true, &ocol, &owner)) return;
     if (!row_id(ctx, req, res, &id)) return;
     wcol *w = dooh_alloc(ctx, sizeof *w * (size_t)(t->ncols > 0 ? t->ncols : 1));
-    dooh_dbv *params = dooh_alloc(ctx, sizeof *params * (size_t)(t->ncols + 1));
-    if (!read_body(ctx, req, res, t, mode, w)) return;
+    dooh_dbv *params = dooh_alloc(ctx, sizeof *params * (size_t)(t->ncols + 2));
+    if (!read_body(ctx, req, res, t, mode, false, w)) return;
     int *cols = output_cols(ctx, t, &nout, &nall);
     dooh_buf b;
     dooh_buf_init(&b);
@@ -538,8 +625,9 @@ static void update(dooh_ctx *ctx, dooh_request *req, dooh_response *res, const d
     if (!any) {
         /* Nothing to change (an empty PATCH): answer with the row as it is. */
         dooh_buf_free(&b);
-        dooh_dbv key = { DOOH_DBV_INT, id, 0.0, DOOH_NULL_STR };
-        run_row(ctx, res, t, select_by_key(ctx, t), &key, 1, NULL, 200, false);
+        dooh_dbv key[2] = { { DOOH_DBV_INT, id, 0.0, DOOH_NULL_STR } };
+        const char *sql = select_by_key(ctx, t, ocol, owner, key, &n);
+        run_row(ctx, res, t, sql, key, n, NULL, 200, false);
         return;
     }
     dooh_buf_lit(&b, " WHERE ");
@@ -547,6 +635,7 @@ static void update(dooh_ctx *ctx, dooh_request *req, dooh_response *res, const d
     dooh_buf_lit(&b, " = ");
     params[n++] = (dooh_dbv){ DOOH_DBV_INT, id, 0.0, DOOH_NULL_STR };
     dooh__sql_param(&b, n);
+    and_owner(&b, t, ocol, owner, params, &n);
     append_returning(&b, t, cols, nall);
     run_row(ctx, res, t, buf_cstr(ctx, &b), params, n, w, 200, false);
 }
@@ -560,9 +649,12 @@ void dooh_crud_update(dooh_ctx *ctx, dooh_request *req, dooh_response *res, cons
 }
 
 void dooh_crud_delete(dooh_ctx *ctx, dooh_request *req, dooh_response *res, const dooh_table *t) {
-    int64_t id;
-    int rc;
+    int64_t id, owner;
+    int rc, ocol, n = 1;
+    dooh_dbv key[2] = { { DOOH_DBV_INT, 0, 0.0, DOOH_NULL_STR } };
+    if (!caller(ctx, req, res, t, true, &ocol, &owner)) return;
     if (!row_id(ctx, req, res, &id)) return;
+    key[0].i = id;
     dooh_buf b;
     dooh_buf_init(&b);
     dooh_buf_lit(&b, "DELETE FROM ");
@@ -570,13 +662,13 @@ void dooh_crud_delete(dooh_ctx *ctx, dooh_request *req, dooh_response *res, cons
     dooh_buf_lit(&b, " WHERE ");
     dooh__sql_ident(&b, t->cols[t->pk].column);
     dooh_buf_lit(&b, " = ?1");
+    and_owner(&b, t, ocol, owner, key, &n);
     sqlite3_stmt *st = dooh__db_prepare(ctx, buf_cstr(ctx, &b), false, &rc);
     if (st == NULL) {
         dooh__db_fail(ctx, res, rc);
         return;
     }
-    dooh_dbv key = { DOOH_DBV_INT, id, 0.0, DOOH_NULL_STR };
-    dooh__db_bind(st, 1, &key);
+    for (int i = 0; i < n; i++) dooh__db_bind(st, i + 1, &key[i]);
     rc = sqlite3_step(st);
     if (rc != SQLITE_DONE) {
         write_failed(ctx, res, t, NULL, st, rc);

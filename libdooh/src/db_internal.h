@@ -90,4 +90,43 @@ void dooh__sql_select_list(dooh_buf *b, const dooh_table *t, const int *cols, in
  * Keys are the Doo field names; Bool as true/false, enums as their name, NULL as null. */
 void dooh__row_json(dooh_buf *b, sqlite3_stmt *st, const dooh_table *t, const int *cols, int n);
 
+/* ---- what the auth layer reuses and sets (crud.c, dbquery.c) ---- */
+
+/* One column of a write: skipped, a value, or its DEFAULT (crud.c's states). */
+typedef struct dooh__wcol {
+    int state;
+    dooh_dbv v;
+} dooh__wcol;
+
+#define DOOH_PASSWORD_MAX 1024 /* bytes; longer passwords are refused before hashing */
+
+/* Read and check a create body for t like POST does (415, 400 or one 422 answered, false
+ * returned). With `with_hash` the DOOH_COL_HASH column is read too: it is the password, a
+ * string of 1..DOOH_PASSWORD_MAX bytes that also passes the column's rules (signup). */
+bool dooh__crud_read_body(dooh_ctx *ctx, dooh_request *req, dooh_response *res,
+                          const dooh_table *t, bool with_hash, dooh__wcol *w);
+/* INSERT INTO t (…) VALUES (?1, …) RETURNING <t->cols[ret[0..nret)]> for the W_VALUE columns
+ * of w; their values go to params (room for t->ncols), their count to *n. */
+const char *dooh__crud_insert_sql(dooh_ctx *ctx, const dooh_table *t, const dooh__wcol *w,
+                                  dooh_dbv *params, int *n, const int *ret, int nret);
+/* Answer a failed write statement (st is reset here): 409 naming the field, 503, 507, 500. */
+void dooh__crud_write_failed(dooh_ctx *ctx, dooh_response *res, const dooh_table *t,
+                             const dooh__wcol *w, sqlite3_stmt *st, int rc);
+/* The columns a response shows, in declaration order (*nout of them), then the key when it
+ * is hidden (*nall in all); arena. */
+int *dooh__crud_output_cols(dooh_ctx *ctx, const dooh_table *t, int *nout, int *nall);
+
+/* Set by dooh_auth_open (auth.c) while auth is configured, NULL otherwise. CRUD calls it for
+ * writes and for every access to a table with a DOOH_COL_OWNER column: it answers 401 and
+ * returns false, or returns true with the caller's user id. (A pointer rather than a call,
+ * so the data layer links without the auth layer and its crypto.) */
+typedef bool (*dooh__crud_auth_fn)(dooh_ctx *ctx, dooh_request *req, dooh_response *res,
+                                   int64_t *user_id);
+extern dooh__crud_auth_fn dooh__crud_auth;
+
+/* dooh__list_compile with one more condition, `<owner column> = owner`, ANDed with the
+ * client's filters as a bound parameter (owner_col < 0: none). */
+bool dooh__list_compile_owned(dooh_ctx *ctx, const dooh_table *t, dooh_str query,
+                              int owner_col, int64_t owner, dooh__listq *q, dooh_str *err);
+
 #endif

@@ -432,6 +432,11 @@ static bool parse_query(lq *q, dooh_str query, int64_t *limit, int64_t *offset) 
 
 bool dooh__list_compile(dooh_ctx *ctx, const dooh_table *t, dooh_str query, dooh__listq *out,
                         dooh_str *err) {
+    return dooh__list_compile_owned(ctx, t, query, -1, 0, out, err);
+}
+
+bool dooh__list_compile_owned(dooh_ctx *ctx, const dooh_table *t, dooh_str query,
+                              int owner_col, int64_t owner, dooh__listq *out, dooh_str *err) {
     lq q = { .ctx = ctx, .t = t };
     int64_t limit = DOOH_LIST_DEFAULT_LIMIT, offset = 0;
     bool ok = false;
@@ -442,6 +447,14 @@ bool dooh__list_compile(dooh_ctx *ctx, const dooh_table *t, dooh_str query, dooh
     q.cols = dooh_alloc(ctx, sizeof *q.cols * (size_t)(t->ncols > 0 ? t->ncols : 1));
     if (!parse_query(&q, query, &limit, &offset)) goto done;
     if (!q.have_select) select_item(&q, DOOH_LIT("*"));
+    if (owner_col >= 0) {
+        /* Auth: only the caller's rows. Each client filter is a complete AND term (negations
+         * are parenthesised), so one more AND term restricts all of them. */
+        if (q.where.len) dooh_buf_lit(&q.where, " AND ");
+        dooh__sql_ident(&q.where, t->cols[owner_col].column);
+        dooh_buf_lit(&q.where, " = ");
+        dooh__sql_param(&q.where, add_param(&q, dbv_int(owner)));
+    }
     int nfilter = q.nparams;
 
     dooh_buf_lit(&b, "SELECT count(*) FROM ");
