@@ -1,7 +1,9 @@
-"""examples/tasks over the wire: generated CRUD (http.md §3), errors (§4), typed SQL in
-handlers, and the hostile-input rows of reliability.md §3 and §5 that concern the database.
+"""examples/tasks over the wire: accounts and tokens, generated CRUD restricted to the
+caller's rows (http.md §3, §5), errors (§4), typed SQL in handlers, and the hostile-input rows
+of reliability.md §3 and §5 that concern the database.
 
-Each test gets a fresh server with a fresh SQLite file in its own folder."""
+Each test gets a fresh server with a fresh SQLite file in its own folder; `tasks` is signed
+up as ann@example.com and sends her token with every request."""
 
 from __future__ import annotations
 
@@ -19,14 +21,42 @@ JSON_CT = "application/json"
 PROBLEM = "application/problem+json"
 
 
+SECRET = "a-test-secret-of-at-least-thirty-two-bytes"
+TOKENS: dict[int, str] = {}  # server pid -> the token `call` sends
+
+
+def signup(s: Server, email: str, password: str = "correct horse") -> Any:
+    return fetch(s.port, "POST", "/auth/signup", [("Content-Type", "application/json")],
+                 json.dumps({"Email": email, "Password": password, "Name": email[:3]}).encode())
+
+
+def token_for(s: Server, email: str) -> str:
+    r = signup(s, email)
+    assert r.status == 201, str(r)
+    tok: str = json.loads(r.body)["data"]["token"]
+    return tok
+
+
 @pytest.fixture
-def tasks(binaries, server_factory) -> Server:  # type: ignore[no-untyped-def]
-    return server_factory(binaries("tasks"))
+def start(binaries, server_factory):  # type: ignore[no-untyped-def]
+    def make() -> Server:
+        return server_factory(binaries("tasks"), env={"JWT_SECRET": SECRET})
+    return make
+
+
+@pytest.fixture
+def tasks(start) -> Server:  # type: ignore[no-untyped-def]
+    s: Server = start()
+    TOKENS[s.pid] = token_for(s, "ann@example.com")
+    return s
 
 
 def call(s: Server, method: str, target: str, body: Any = None,
-         headers: list[tuple[str, str]] | None = None) -> Any:
+         headers: list[tuple[str, str]] | None = None, token: str | None = None) -> Any:
     hdrs = list(headers or [])
+    tok = token if token is not None else TOKENS.get(s.pid)
+    if tok:
+        hdrs.append(("Authorization", f"Bearer {tok}"))
     data = b""
     if body is not None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -52,12 +82,12 @@ def test_create_returns_201_location_and_the_stored_row_with_defaults(tasks: Ser
     assert r.status == 201, str(r)
     assert r.header("Location") == "/tasks/1"
     assert r.body == (b'{"data":{"id":1,"Title":"Write report","Notes":null,'
-                      b'"Priority":"Medium","Status":"Todo","Done":false,"OwnerId":null}}')
+                      b'"Priority":"Medium","Status":"Todo","Done":false,"OwnerId":1}}')
 
 
-def test_client_cannot_set_the_auto_key(tasks: Server) -> None:
-    row = new_task(tasks, id=77, Title="x")
-    assert row["id"] == 1
+def test_client_cannot_set_the_auto_key_or_the_owner(tasks: Server) -> None:
+    row = new_task(tasks, id=77, Title="x", OwnerId=42)
+    assert (row["id"], row["OwnerId"]) == (1, 1)
 
 
 def test_get_by_id_404_and_bad_ids(tasks: Server) -> None:
@@ -123,22 +153,47 @@ def test_non_json_and_malformed_bodies(tasks: Server) -> None:
     assert call(tasks, "POST", "/tasks", b'{"Title":"a","Title":"b"}').status == 400
 
 
-def test_unique_violation_is_409_naming_the_field(tasks: Server) -> None:
-    user = {"Email": "ann@example.com", "Name": "Ann"}
-    assert call(tasks, "POST", "/users", user).status == 201
-    r = call(tasks, "POST", "/users", user)
+def test_duplicate_email_is_409_naming_the_field(tasks: Server) -> None:
+    r = signup(tasks, "ann@example.com")
     assert (r.status, r.header("Content-Type")) == (409, PROBLEM), str(r)
     text = r.body.decode()
-    assert "Email" in text and "SQL" not in text.upper().replace("SQLITE", "SQL")
-    assert "UNIQUE" not in text and "constraint" not in text
+    assert "Email" in text
+    assert "UNIQUE" not in text and "constraint" not in text and "SELECT" not in text
 
 
-def test_foreign_key_violation_is_409_naming_the_field(tasks: Server) -> None:
-    r = call(tasks, "POST", "/tasks", {"Title": "x", "OwnerId": 999})
-    assert r.status == 409, str(r)
-    assert "OwnerId" in r.body.decode()
-    assert call(tasks, "POST", "/users", {"Email": "b@example.com", "Name": "B"}).status == 201
-    assert call(tasks, "POST", "/tasks", {"Title": "x", "OwnerId": 1}).status == 201
+def test_tokens_are_required_and_rows_belong_to_their_owner(tasks: Server) -> None:
+    new_task(tasks, Title="ann's")
+    r = call(tasks, "GET", "/tasks", token="")
+    assert (r.status, r.header("WWW-Authenticate")) == (401, "Bearer"), str(r)
+    r = call(tasks, "POST", "/tasks", {"Title": "anon"}, token="")
+    assert r.status == 401
+    bob = token_for(tasks, "bob@example.com")
+    r = call(tasks, "POST", "/tasks", {"Title": "bob's"}, token=bob)
+    assert r.status == 201 and data(r)["OwnerId"] == 2
+    assert titles(call(tasks, "GET", "/tasks", token=bob)) == ["bob's"]
+    assert titles(call(tasks, "GET", "/tasks")) == ["ann's"]
+    # Another user's row does not exist for you: 404, not 403.
+    for method, body in (("GET", None), ("PATCH", {"Done": True}), ("PUT", {"Title": "x"}),
+                         ("DELETE", None)):
+        assert call(tasks, method, "/tasks/1", body, token=bob).status == 404, method
+    assert data(call(tasks, "GET", "/tasks/1"))["Title"] == "ann's"
+
+
+def test_login_returns_a_token_that_works(tasks: Server) -> None:
+    r = fetch(tasks.port, "POST", "/auth/login", [("Content-Type", "application/json")],
+              b'{"Email":"ann@example.com","Password":"correct horse"}')
+    assert r.status == 200, str(r)
+    body = json.loads(r.body)["data"]
+    assert "Password" not in body and body["Email"] == "ann@example.com"
+    me = call(tasks, "GET", "/auth/me", token=body["token"])
+    assert json.loads(me.body) == {"data": {"id": 1, "Email": "ann@example.com", "Name": "ann",
+                                            "Role": "user"}}
+    wrong = fetch(tasks.port, "POST", "/auth/login", [("Content-Type", "application/json")],
+                  b'{"Email":"ann@example.com","Password":"wrong password"}')
+    unknown = fetch(tasks.port, "POST", "/auth/login", [("Content-Type", "application/json")],
+                    b'{"Email":"nobody@example.com","Password":"correct horse"}')
+    assert wrong.status == unknown.status == 401
+    assert wrong.body.replace(b"nobody", b"ann") == unknown.body.replace(b"nobody", b"ann")
 
 
 def seed(s: Server) -> None:
@@ -219,13 +274,15 @@ def test_custom_queries_in_handlers(tasks: Server) -> None:
     assert (r.status, r.header("Content-Type")) == (404, PROBLEM)
 
 
-def test_rows_survive_a_restart_and_the_file_is_sound(binaries, server_factory,  # type: ignore[no-untyped-def]
-                                                      tmp_path: Path) -> None:
-    s = server_factory(binaries("tasks"))
-    new_task(s, Title="kept")
+def test_rows_and_tokens_survive_a_restart_and_the_file_is_sound(  # type: ignore[no-untyped-def]
+        start, tmp_path: Path) -> None:
+    s = start()
+    tok = token_for(s, "ann@example.com")
+    new_task_with = call(s, "POST", "/tasks", {"Title": "kept"}, token=tok)
+    assert new_task_with.status == 201
     assert s.stop() == 0
-    s2 = server_factory(binaries("tasks"))
-    assert data(call(s2, "GET", "/tasks/1"))["Title"] == "kept"
+    s2 = start()
+    assert data(call(s2, "GET", "/tasks/1", token=tok))["Title"] == "kept"
     db = tmp_path / "run" / "app.db"
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

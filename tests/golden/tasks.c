@@ -21,9 +21,10 @@ typedef struct doo_TaskStats {
 typedef struct doo_User {
     int64_t id;
     dooh_str Email;
+    dooh_str Password;
     dooh_str Name;
+    dooh_str Role;
 } doo_User;
-typedef struct doo_Opt_Int { bool has; int64_t val; } doo_Opt_Int;
 typedef struct doo_Task {
     int64_t id;
     dooh_str Title;
@@ -31,7 +32,7 @@ typedef struct doo_Task {
     int32_t Priority;
     int32_t Status;
     bool Done;
-    doo_Opt_Int OwnerId;
+    int64_t OwnerId;
 } doo_Task;
 typedef struct doo_Res_Arr_Task_DatabaseError { bool ok; dooh_arr val; int32_t err; } doo_Res_Arr_Task_DatabaseError;
 typedef struct doo_Res_Database_DatabaseError { bool ok; int32_t val; int32_t err; } doo_Res_Database_DatabaseError;
@@ -40,9 +41,9 @@ typedef struct doo_Res_Int_DatabaseError { bool ok; int64_t val; int32_t err; } 
 typedef struct doo_Res_Task_DatabaseError { bool ok; doo_Task val; int32_t err; } doo_Res_Task_DatabaseError;
 
 /* ---- code ---- */
-static doo_Res_Arr_Task_DatabaseError doo_main_GetUrgent(dooh_ctx *ctx);
-static doo_Res_TaskStats_DatabaseError doo_main_GetStats(dooh_ctx *ctx);
-static doo_Res_Task_DatabaseError doo_main_MarkDone(dooh_ctx *ctx, int64_t v_id);
+static doo_Res_Arr_Task_DatabaseError doo_main_GetUrgent(dooh_ctx *ctx, dooh_auth_user v_user);
+static doo_Res_TaskStats_DatabaseError doo_main_GetStats(dooh_ctx *ctx, dooh_auth_user v_user);
+static doo_Res_Task_DatabaseError doo_main_MarkDone(dooh_ctx *ctx, int64_t v_id, dooh_auth_user v_user);
 static int64_t doo_main_main(dooh_ctx *ctx);
 
 /* Per-type helpers: text, JSON writers and decoders */
@@ -51,7 +52,6 @@ static void doo_json_Task(dooh_buf *b, doo_Task v);
 static void doo_json_Opt_Str(dooh_buf *b, doo_Opt_Str v);
 static void doo_json_Priority(dooh_buf *b, int32_t v);
 static void doo_json_Status(dooh_buf *b, int32_t v);
-static void doo_json_Opt_Int(dooh_buf *b, doo_Opt_Int v);
 static void doo_json_TaskStats(dooh_buf *b, doo_TaskStats v);
 static dooh_str doo_tostr_Priority(dooh_ctx *ctx, int32_t v)
 {
@@ -151,7 +151,7 @@ static void doo_json_Task(dooh_buf *b, doo_Task v)
   dooh_buf_lit(b, ",\"Done\":");
   dooh_json_bool(b, v.Done);
   dooh_buf_lit(b, ",\"OwnerId\":");
-  doo_json_Opt_Int(b, v.OwnerId);
+  dooh_json_i64(b, v.OwnerId);
   dooh_buf_lit(b, "}");
 }
 
@@ -213,16 +213,6 @@ static void doo_json_Status(dooh_buf *b, int32_t v)
 
 }
 
-static void doo_json_Opt_Int(dooh_buf *b, doo_Opt_Int v)
-{
-  if (!v.has)
-  {
-    dooh_json_null(b);
-    return;
-  }
-  dooh_json_i64(b, v.val);
-}
-
 static void doo_json_TaskStats(dooh_buf *b, doo_TaskStats v)
 {
   dooh_buf_lit(b, "{\"Total\":");
@@ -236,10 +226,17 @@ static void doo_json_TaskStats(dooh_buf *b, doo_TaskStats v)
 
 static const char * const doo_variants_Priority[] = {"Low", "Medium", "High"};
 static const char * const doo_variants_Status[] = {"Todo", "InProgress", "Done"};
-static const dooh_column doo_cols_users[] = {{"id", "id", DOOH_COL_INT, (DOOH_COL_PRIMARY | DOOH_COL_AUTO) | DOOH_COL_NO_INPUT, NULL, 0, {0, 0.0, 0.0, NULL, NULL}, NULL, NULL}, {"Email", "email", DOOH_COL_TEXT, DOOH_COL_UNIQUE, NULL, 0, {DOOH_RULE_EMAIL, 0.0, 0.0, NULL, NULL}, NULL, NULL}, {"Name", "name", DOOH_COL_TEXT, 0, NULL, 0, {DOOH_RULE_MIN | DOOH_RULE_MAX, 1.0, 80.0, NULL, NULL}, NULL, NULL}};
-static const dooh_table doo_table_users = {"users", "User", "/users", doo_cols_users, 3, 0};
-static const dooh_column doo_cols_tasks[] = {{"id", "id", DOOH_COL_INT, (DOOH_COL_PRIMARY | DOOH_COL_AUTO) | DOOH_COL_NO_INPUT, NULL, 0, {0, 0.0, 0.0, NULL, NULL}, NULL, NULL}, {"Title", "title", DOOH_COL_TEXT, 0, NULL, 0, {DOOH_RULE_MIN | DOOH_RULE_MAX, 1.0, 200.0, NULL, NULL}, NULL, NULL}, {"Notes", "notes", DOOH_COL_TEXT, DOOH_COL_OPTIONAL, NULL, 0, {0, 0.0, 0.0, NULL, NULL}, NULL, NULL}, {"Priority", "priority", DOOH_COL_ENUM, 0, doo_variants_Priority, 3, {0, 0.0, 0.0, NULL, NULL}, "'Medium'", NULL}, {"Status", "status", DOOH_COL_ENUM, 0, doo_variants_Status, 3, {0, 0.0, 0.0, NULL, NULL}, "'Todo'", NULL}, {"Done", "done", DOOH_COL_BOOL, 0, NULL, 0, {0, 0.0, 0.0, NULL, NULL}, "0", NULL}, {"OwnerId", "owner_id", DOOH_COL_INT, DOOH_COL_OPTIONAL, NULL, 0, {0, 0.0, 0.0, NULL, NULL}, NULL, "users"}};
+static const dooh_column doo_cols_users[] = {{"id", "id", DOOH_COL_INT, (DOOH_COL_PRIMARY | DOOH_COL_AUTO) | DOOH_COL_NO_INPUT, NULL, 0, {0, 0.0, 0.0, NULL, NULL}, NULL, NULL}, {"Email", "email", DOOH_COL_TEXT, DOOH_COL_UNIQUE, NULL, 0, {DOOH_RULE_EMAIL, 0.0, 0.0, NULL, NULL}, NULL, NULL}, {"Password", "password", DOOH_COL_TEXT, DOOH_COL_NO_OUTPUT | DOOH_COL_HASH, NULL, 0, {DOOH_RULE_MIN | DOOH_RULE_MAX, 8.0, 128.0, NULL, NULL}, NULL, NULL}, {"Name", "name", DOOH_COL_TEXT, 0, NULL, 0, {DOOH_RULE_MIN | DOOH_RULE_MAX, 1.0, 80.0, NULL, NULL}, NULL, NULL}, {"Role", "role", DOOH_COL_TEXT, DOOH_COL_NO_INPUT, NULL, 0, {0, 0.0, 0.0, NULL, NULL}, "'user'", NULL}};
+static const dooh_table doo_table_users = {"users", "User", NULL, doo_cols_users, 5, 0};
+static const dooh_column doo_cols_tasks[] = {{"id", "id", DOOH_COL_INT, (DOOH_COL_PRIMARY | DOOH_COL_AUTO) | DOOH_COL_NO_INPUT, NULL, 0, {0, 0.0, 0.0, NULL, NULL}, NULL, NULL}, {"Title", "title", DOOH_COL_TEXT, 0, NULL, 0, {DOOH_RULE_MIN | DOOH_RULE_MAX, 1.0, 200.0, NULL, NULL}, NULL, NULL}, {"Notes", "notes", DOOH_COL_TEXT, DOOH_COL_OPTIONAL, NULL, 0, {0, 0.0, 0.0, NULL, NULL}, NULL, NULL}, {"Priority", "priority", DOOH_COL_ENUM, 0, doo_variants_Priority, 3, {0, 0.0, 0.0, NULL, NULL}, "'Medium'", NULL}, {"Status", "status", DOOH_COL_ENUM, 0, doo_variants_Status, 3, {0, 0.0, 0.0, NULL, NULL}, "'Todo'", NULL}, {"Done", "done", DOOH_COL_BOOL, 0, NULL, 0, {0, 0.0, 0.0, NULL, NULL}, "0", NULL}, {"OwnerId", "owner_id", DOOH_COL_INT, DOOH_COL_NO_INPUT | DOOH_COL_OWNER, NULL, 0, {0, 0.0, 0.0, NULL, NULL}, NULL, "users"}};
 static const dooh_table doo_table_tasks = {"tasks", "Task", "/tasks", doo_cols_tasks, 7, 0};
+static const dooh_auth_config doo_auth = {&doo_table_users, 1, 2, 4, "/auth/signup", "/auth/login", "/auth/me"};
+static void doo_auth_open(void)
+{
+  if (!dooh_auth_open(&doo_auth))
+    exit(1);
+}
+
 static const dooh_table * const doo_tables[] = {&doo_table_users, &doo_table_tasks};
 static doo_Res_Database_DatabaseError doo_db_open(dooh_ctx *ctx, const char *path)
 {
@@ -314,13 +311,9 @@ static doo_Res_Arr_Task_DatabaseError doo_query_Arr_Task(dooh_ctx *ctx, const ch
     if (c_Done < 0)
       dooh_panic(ctx, loc, DOOH_LIT("the query result has no column for field Done of Task"));
     o->Done = doo_cell_bool(ctx, row, c_Done, "field Done of Task", loc);
-    if ((c_OwnerId < 0) || (row[c_OwnerId].type == DOOH_DBV_NULL))
-      o->OwnerId.has = false;
-    else
-    {
-      o->OwnerId.has = true;
-      o->OwnerId.val = doo_cell_i64(ctx, row, c_OwnerId, "field OwnerId of Task", loc);
-    }
+    if (c_OwnerId < 0)
+      dooh_panic(ctx, loc, DOOH_LIT("the query result has no column for field OwnerId of Task"));
+    o->OwnerId = doo_cell_i64(ctx, row, c_OwnerId, "field OwnerId of Task", loc);
   }
 
   r.ok = true;
@@ -408,13 +401,9 @@ static doo_Res_Task_DatabaseError doo_query_Task(dooh_ctx *ctx, const char *sql,
     if (c_Done < 0)
       dooh_panic(ctx, loc, DOOH_LIT("the query result has no column for field Done of Task"));
     o->Done = doo_cell_bool(ctx, row, c_Done, "field Done of Task", loc);
-    if ((c_OwnerId < 0) || (row[c_OwnerId].type == DOOH_DBV_NULL))
-      o->OwnerId.has = false;
-    else
-    {
-      o->OwnerId.has = true;
-      o->OwnerId.val = doo_cell_i64(ctx, row, c_OwnerId, "field OwnerId of Task", loc);
-    }
+    if (c_OwnerId < 0)
+      dooh_panic(ctx, loc, DOOH_LIT("the query result has no column for field OwnerId of Task"));
+    o->OwnerId = doo_cell_i64(ctx, row, c_OwnerId, "field OwnerId of Task", loc);
   }
   r.ok = true;
   return r;
@@ -434,246 +423,233 @@ static doo_Res_Int_DatabaseError doo_exec(dooh_ctx *ctx, const char *sql, const 
 }
 
 
-/* fn GetUrgent  (main.doo:14) */
-static doo_Res_Arr_Task_DatabaseError doo_main_GetUrgent(dooh_ctx *ctx)
+/* fn GetUrgent  (main.doo:16) */
+static doo_Res_Arr_Task_DatabaseError doo_main_GetUrgent(dooh_ctx *ctx, dooh_auth_user v_user)
 {
+  (void) v_user;
   (void) ctx;
-#line 15 "main.doo"
+#line 17 "main.doo"
   doo_Res_Database_DatabaseError _t1 = (doo_Res_Database_DatabaseError){.ok = true};
-#line 15 "main.doo"
+#line 17 "main.doo"
   if (!_t1.ok)
   {
-#line 15 "main.doo"
+#line 17 "main.doo"
     return (doo_Res_Arr_Task_DatabaseError){.ok = false, .err = _t1.err};
   }
-#line 15 "main.doo"
+#line 17 "main.doo"
   {
     int32_t v_db = _t1.val;
     (void) v_db;
   }
-#line 16 "main.doo"
-  doo_Res_Arr_Task_DatabaseError _t2 = doo_query_Arr_Task(ctx, "SELECT * FROM tasks WHERE priority = $1 AND status != $2 ORDER BY id", (dooh_dbv []){doo_dbv_Priority(ctx, 2), doo_dbv_Status(ctx, 2)}, 2, "main.doo:16:24");
-#line 16 "main.doo"
+#line 18 "main.doo"
+  doo_Res_Arr_Task_DatabaseError _t2 = doo_query_Arr_Task(ctx, "SELECT * FROM tasks WHERE owner_id = $1 AND priority = $2 AND status != $3 ORDER BY id", (dooh_dbv []){doo_dbv_Int(ctx, v_user.id), doo_dbv_Priority(ctx, 2), doo_dbv_Status(ctx, 2)}, 3, "main.doo:18:24");
+#line 18 "main.doo"
   if (!_t2.ok)
   {
-#line 16 "main.doo"
+#line 18 "main.doo"
     return (doo_Res_Arr_Task_DatabaseError){.ok = false, .err = _t2.err};
   }
-#line 16 "main.doo"
-  dooh_arr v_rows = _t2.val;
 #line 18 "main.doo"
+  dooh_arr v_rows = _t2.val;
+#line 21 "main.doo"
   return (doo_Res_Arr_Task_DatabaseError){.ok = true, .val = v_rows};
 }
 
-#line 469 "main.c"
+#line 459 "main.c"
 
-/* fn GetStats  (main.doo:22) */
-static doo_Res_TaskStats_DatabaseError doo_main_GetStats(dooh_ctx *ctx)
+/* fn GetStats  (main.doo:25) */
+static doo_Res_TaskStats_DatabaseError doo_main_GetStats(dooh_ctx *ctx, dooh_auth_user v_user)
 {
+  (void) v_user;
   (void) ctx;
-#line 23 "main.doo"
+#line 26 "main.doo"
   doo_Res_Database_DatabaseError _t1 = (doo_Res_Database_DatabaseError){.ok = true};
-#line 23 "main.doo"
+#line 26 "main.doo"
   if (!_t1.ok)
   {
-#line 23 "main.doo"
+#line 26 "main.doo"
     return (doo_Res_TaskStats_DatabaseError){.ok = false, .err = _t1.err};
   }
-#line 23 "main.doo"
+#line 26 "main.doo"
   {
     int32_t v_db = _t1.val;
     (void) v_db;
   }
-#line 24 "main.doo"
-  doo_Res_Int_DatabaseError _t2 = doo_query_Int(ctx, "SELECT COUNT(*) FROM tasks", NULL, 0, "main.doo:24:22");
-#line 24 "main.doo"
+#line 27 "main.doo"
+  doo_Res_Int_DatabaseError _t2 = doo_query_Int(ctx, "SELECT COUNT(*) FROM tasks WHERE owner_id = $1", (dooh_dbv []){doo_dbv_Int(ctx, v_user.id)}, 1, "main.doo:27:22");
+#line 27 "main.doo"
   if (!_t2.ok)
   {
-#line 24 "main.doo"
+#line 27 "main.doo"
     return (doo_Res_TaskStats_DatabaseError){.ok = false, .err = _t2.err};
   }
-#line 24 "main.doo"
+#line 27 "main.doo"
   int64_t v_total = _t2.val;
-#line 25 "main.doo"
-  doo_Res_Int_DatabaseError _t3 = doo_query_Int(ctx, "SELECT COUNT(*) FROM tasks WHERE status = $1", (dooh_dbv []){doo_dbv_Status(ctx, 2)}, 1, "main.doo:25:21");
-#line 25 "main.doo"
+#line 28 "main.doo"
+  doo_Res_Int_DatabaseError _t3 = doo_query_Int(ctx, "SELECT COUNT(*) FROM tasks WHERE owner_id = $1 AND status = $2", (dooh_dbv []){doo_dbv_Int(ctx, v_user.id), doo_dbv_Status(ctx, 2)}, 2, "main.doo:28:21");
+#line 28 "main.doo"
   if (!_t3.ok)
   {
-#line 25 "main.doo"
+#line 28 "main.doo"
     return (doo_Res_TaskStats_DatabaseError){.ok = false, .err = _t3.err};
   }
-#line 25 "main.doo"
+#line 28 "main.doo"
   int64_t v_done = _t3.val;
-#line 26 "main.doo"
-  return (doo_Res_TaskStats_DatabaseError){.ok = true, .val = (doo_TaskStats){.Total = v_total, .Pending = dooh_i64_sub(ctx, v_total, v_done, "main.doo:26:43"), .Done = v_done}};
+#line 30 "main.doo"
+  return (doo_Res_TaskStats_DatabaseError){.ok = true, .val = (doo_TaskStats){.Total = v_total, .Pending = dooh_i64_sub(ctx, v_total, v_done, "main.doo:30:43"), .Done = v_done}};
 }
 
-#line 512 "main.c"
+#line 503 "main.c"
 
-/* fn MarkDone  (main.doo:30) */
-static doo_Res_Task_DatabaseError doo_main_MarkDone(dooh_ctx *ctx, int64_t v_id)
+/* fn MarkDone  (main.doo:34) */
+static doo_Res_Task_DatabaseError doo_main_MarkDone(dooh_ctx *ctx, int64_t v_id, dooh_auth_user v_user)
 {
   (void) v_id;
+  (void) v_user;
   (void) ctx;
-#line 31 "main.doo"
+#line 35 "main.doo"
   doo_Res_Database_DatabaseError _t1 = (doo_Res_Database_DatabaseError){.ok = true};
-#line 31 "main.doo"
+#line 35 "main.doo"
   if (!_t1.ok)
   {
-#line 31 "main.doo"
+#line 35 "main.doo"
     return (doo_Res_Task_DatabaseError){.ok = false, .err = _t1.err};
   }
-#line 31 "main.doo"
+#line 35 "main.doo"
   {
     int32_t v_db = _t1.val;
     (void) v_db;
   }
-#line 32 "main.doo"
-  doo_Res_Int_DatabaseError _t2 = doo_exec(ctx, "UPDATE tasks SET status = $1 WHERE id = $2", (dooh_dbv []){doo_dbv_Status(ctx, 2), doo_dbv_Int(ctx, v_id)}, 2);
-#line 32 "main.doo"
+#line 36 "main.doo"
+  doo_Res_Int_DatabaseError _t2 = doo_exec(ctx, "UPDATE tasks SET status = $1 WHERE id = $2 AND owner_id = $3", (dooh_dbv []){doo_dbv_Status(ctx, 2), doo_dbv_Int(ctx, v_id), doo_dbv_Int(ctx, v_user.id)}, 3);
+#line 36 "main.doo"
   if (!_t2.ok)
   {
-#line 32 "main.doo"
+#line 36 "main.doo"
     return (doo_Res_Task_DatabaseError){.ok = false, .err = _t2.err};
   }
-#line 32 "main.doo"
+#line 36 "main.doo"
   int64_t v_changed = _t2.val;
-#line 33 "main.doo"
+#line 38 "main.doo"
   if (v_changed == 0)
   {
-#line 34 "main.doo"
+#line 39 "main.doo"
     return (doo_Res_Task_DatabaseError){.ok = false, .err = 0};
   }
-#line 36 "main.doo"
-  doo_Res_Task_DatabaseError _t3 = doo_query_Task(ctx, "SELECT * FROM tasks WHERE id = $1", (dooh_dbv []){doo_dbv_Int(ctx, v_id)}, 1, "main.doo:36:22");
-#line 36 "main.doo"
+#line 41 "main.doo"
+  doo_Res_Task_DatabaseError _t3 = doo_query_Task(ctx, "SELECT * FROM tasks WHERE id = $1", (dooh_dbv []){doo_dbv_Int(ctx, v_id)}, 1, "main.doo:41:22");
+#line 41 "main.doo"
   if (!_t3.ok)
   {
-#line 36 "main.doo"
+#line 41 "main.doo"
     return (doo_Res_Task_DatabaseError){.ok = false, .err = _t3.err};
   }
-#line 36 "main.doo"
+#line 41 "main.doo"
   doo_Task v_task = _t3.val;
-#line 37 "main.doo"
+#line 42 "main.doo"
   return (doo_Res_Task_DatabaseError){.ok = true, .val = v_task};
 }
 
-#line 562 "main.c"
+#line 554 "main.c"
 
-/* fn main  (main.doo:40) */
+/* fn main  (main.doo:45) */
 static int64_t doo_main_main(dooh_ctx *ctx)
 {
   (void) ctx;
-#line 41 "main.doo"
+#line 46 "main.doo"
   doo_Res_Database_DatabaseError _t1 = doo_db_open(ctx, NULL);
-#line 41 "main.doo"
+#line 46 "main.doo"
   if (!_t1.ok)
   {
-#line 41 "main.doo"
+#line 46 "main.doo"
     exit(1);
   }
-#line 41 "main.doo"
+#line 46 "main.doo"
   {
     int32_t v_db = _t1.val;
     (void) v_db;
   }
-#line 42 "main.doo"
+#line 47 "main.doo"
   doo_app.addr = dooh_str_cstr(ctx, DOOH_LIT(":3000"));
-#line 48 "main.doo"
+#line 50 "main.doo"
+  doo_auth_open();
+#line 55 "main.doo"
   return dooh_app_run(&doo_app);
   return 0;
 }
 
-#line 588 "main.c"
+#line 582 "main.c"
 
-/* GET /users -> app.crud User: list (main.doo:43) */
-static void doo_route_0_list_users(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
+/* POST /auth/signup -> app.auth: signup (main.doo:50) */
+static void doo_route_0_signup_users(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
 {
-  dooh_crud_list(ctx, req, res, &doo_table_users);
+  dooh_auth_signup(ctx, req, res);
 }
 
 
-/* POST /users -> app.crud User: create (main.doo:43) */
-static void doo_route_1_create_users(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
+/* POST /auth/login -> app.auth: login (main.doo:50) */
+static void doo_route_1_login_users(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
 {
-  dooh_crud_create(ctx, req, res, &doo_table_users);
+  dooh_auth_login(ctx, req, res);
 }
 
 
-/* GET /users/:id -> app.crud User: get (main.doo:43) */
-static void doo_route_2_get_users(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
+/* GET /auth/me -> app.auth: me (main.doo:50) */
+static void doo_route_2_me_users(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
 {
-  dooh_crud_get(ctx, req, res, &doo_table_users);
+  dooh_auth_me(ctx, req, res);
 }
 
 
-/* PUT /users/:id -> app.crud User: replace (main.doo:43) */
-static void doo_route_3_replace_users(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
-{
-  dooh_crud_replace(ctx, req, res, &doo_table_users);
-}
-
-
-/* PATCH /users/:id -> app.crud User: update (main.doo:43) */
-static void doo_route_4_update_users(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
-{
-  dooh_crud_update(ctx, req, res, &doo_table_users);
-}
-
-
-/* DELETE /users/:id -> app.crud User: delete (main.doo:43) */
-static void doo_route_5_delete_users(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
-{
-  dooh_crud_delete(ctx, req, res, &doo_table_users);
-}
-
-
-/* GET /tasks -> app.crud Task: list (main.doo:44) */
-static void doo_route_6_list_tasks(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
+/* GET /tasks -> app.crud Task: list (main.doo:51) */
+static void doo_route_3_list_tasks(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
 {
   dooh_crud_list(ctx, req, res, &doo_table_tasks);
 }
 
 
-/* POST /tasks -> app.crud Task: create (main.doo:44) */
-static void doo_route_7_create_tasks(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
+/* POST /tasks -> app.crud Task: create (main.doo:51) */
+static void doo_route_4_create_tasks(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
 {
   dooh_crud_create(ctx, req, res, &doo_table_tasks);
 }
 
 
-/* GET /tasks/:id -> app.crud Task: get (main.doo:44) */
-static void doo_route_8_get_tasks(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
+/* GET /tasks/:id -> app.crud Task: get (main.doo:51) */
+static void doo_route_5_get_tasks(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
 {
   dooh_crud_get(ctx, req, res, &doo_table_tasks);
 }
 
 
-/* PUT /tasks/:id -> app.crud Task: replace (main.doo:44) */
-static void doo_route_9_replace_tasks(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
+/* PUT /tasks/:id -> app.crud Task: replace (main.doo:51) */
+static void doo_route_6_replace_tasks(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
 {
   dooh_crud_replace(ctx, req, res, &doo_table_tasks);
 }
 
 
-/* PATCH /tasks/:id -> app.crud Task: update (main.doo:44) */
-static void doo_route_10_update_tasks(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
+/* PATCH /tasks/:id -> app.crud Task: update (main.doo:51) */
+static void doo_route_7_update_tasks(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
 {
   dooh_crud_update(ctx, req, res, &doo_table_tasks);
 }
 
 
-/* DELETE /tasks/:id -> app.crud Task: delete (main.doo:44) */
-static void doo_route_11_delete_tasks(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
+/* DELETE /tasks/:id -> app.crud Task: delete (main.doo:51) */
+static void doo_route_8_delete_tasks(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
 {
   dooh_crud_delete(ctx, req, res, &doo_table_tasks);
 }
 
 
-/* GET /tasks/urgent -> GetUrgent (main.doo:45) */
-static void doo_route_12_get_tasks_urgent(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
+/* GET /tasks/urgent -> GetUrgent (main.doo:52) */
+static void doo_route_9_get_tasks_urgent(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
 {
-  doo_Res_Arr_Task_DatabaseError r = doo_main_GetUrgent(ctx);
+  dooh_auth_user user;
+  if (!dooh_auth_require(ctx, req, res, &user))
+    return;
+  doo_Res_Arr_Task_DatabaseError r = doo_main_GetUrgent(ctx, user);
   if (r.ok)
   {
     dooh_res_json(res, 200);
@@ -719,10 +695,13 @@ static void doo_route_12_get_tasks_urgent(dooh_ctx *ctx, dooh_request *req, dooh
 }
 
 
-/* GET /tasks/stats -> GetStats (main.doo:46) */
-static void doo_route_13_get_tasks_stats(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
+/* GET /tasks/stats -> GetStats (main.doo:53) */
+static void doo_route_10_get_tasks_stats(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
 {
-  doo_Res_TaskStats_DatabaseError r = doo_main_GetStats(ctx);
+  dooh_auth_user user;
+  if (!dooh_auth_require(ctx, req, res, &user))
+    return;
+  doo_Res_TaskStats_DatabaseError r = doo_main_GetStats(ctx, user);
   if (r.ok)
   {
     dooh_res_json(res, 200);
@@ -768,16 +747,19 @@ static void doo_route_13_get_tasks_stats(dooh_ctx *ctx, dooh_request *req, dooh_
 }
 
 
-/* POST /tasks/:id/done -> MarkDone (main.doo:47) */
-static void doo_route_14_post_tasks__id_done(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
+/* POST /tasks/:id/done -> MarkDone (main.doo:54) */
+static void doo_route_11_post_tasks__id_done(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
 {
+  dooh_auth_user user;
+  if (!dooh_auth_require(ctx, req, res, &user))
+    return;
   int64_t a_id;
   if (!dooh_parse_i64(req->params[0], &a_id))
   {
     dooh_res_problem(ctx, res, 400, DOOH_LIT("path parameter `id` must be an integer"));
     return;
   }
-  doo_Res_Task_DatabaseError r = doo_main_MarkDone(ctx, a_id);
+  doo_Res_Task_DatabaseError r = doo_main_MarkDone(ctx, a_id, user);
   if (r.ok)
   {
     dooh_res_json(res, 200);
@@ -824,12 +806,14 @@ static void doo_route_14_post_tasks__id_done(dooh_ctx *ctx, dooh_request *req, d
 
 
 /* The route table and main */
-static const dooh_route doo_routes[] = {{DOOH_GET, "/users", doo_route_0_list_users}, {DOOH_POST, "/users", doo_route_1_create_users}, {DOOH_GET, "/users/:id", doo_route_2_get_users}, {DOOH_PUT, "/users/:id", doo_route_3_replace_users}, {DOOH_PATCH, "/users/:id", doo_route_4_update_users}, {DOOH_DELETE, "/users/:id", doo_route_5_delete_users}, {DOOH_GET, "/tasks", doo_route_6_list_tasks}, {DOOH_POST, "/tasks", doo_route_7_create_tasks}, {DOOH_GET, "/tasks/:id", doo_route_8_get_tasks}, {DOOH_PUT, "/tasks/:id", doo_route_9_replace_tasks}, {DOOH_PATCH, "/tasks/:id", doo_route_10_update_tasks}, {DOOH_DELETE, "/tasks/:id", doo_route_11_delete_tasks}, {DOOH_GET, "/tasks/urgent", doo_route_12_get_tasks_urgent}, {DOOH_GET, "/tasks/stats", doo_route_13_get_tasks_stats}, {DOOH_POST, "/tasks/:id/done", doo_route_14_post_tasks__id_done}};
+static const dooh_route doo_routes[] = {{DOOH_POST, "/auth/signup", doo_route_0_signup_users}, {DOOH_POST, "/auth/login", doo_route_1_login_users}, {DOOH_GET, "/auth/me", doo_route_2_me_users}, {DOOH_GET, "/tasks", doo_route_3_list_tasks}, {DOOH_POST, "/tasks", doo_route_4_create_tasks}, {DOOH_GET, "/tasks/:id", doo_route_5_get_tasks}, {DOOH_PUT, "/tasks/:id", doo_route_6_replace_tasks}, {DOOH_PATCH, "/tasks/:id", doo_route_7_update_tasks}, {DOOH_DELETE, "/tasks/:id", doo_route_8_delete_tasks}, {DOOH_GET, "/tasks/urgent", doo_route_9_get_tasks_urgent}, {DOOH_GET, "/tasks/stats", doo_route_10_get_tasks_stats}, {DOOH_POST, "/tasks/:id/done", doo_route_11_post_tasks__id_done}};
 static void doo_init(void)
 {
 }
 
-static dooh_app doo_app = {.addr = ":3000", .routes = doo_routes, .nroutes = 15, .build_info = "doo 0.1.0 dev", .init = doo_init};
+static const dooh_ratelimit doo_ratelimit = {1000, 60, false};
+static const dooh_cors doo_cors = {NULL, 0, false, 0};
+static dooh_app doo_app = {.addr = ":3000", .routes = doo_routes, .nroutes = 12, .build_info = "doo 0.1.0 dev", .init = doo_init, .ratelimit = &doo_ratelimit, .cors = &doo_cors};
 int main(void)
 {
   static dooh_ctx ctx;
