@@ -50,7 +50,6 @@
 #define ACCOUNT_MAX 10          /* failed logins per e-mail … */
 #define ACCOUNT_WINDOW_S 900    /* … per 15 minutes */
 #define DEFAULT_HASH_WAIT_MS 1000
-#define JSON_MAX_DEPTH 64
 
 static struct {
     const dooh_auth_config *cfg;
@@ -447,7 +446,7 @@ static bool login_body(dooh_ctx *ctx, dooh_request *req, dooh_response *res, doo
         return false;
     }
     if (dooh_json_parse(ctx, req->body.ptr ? req->body.ptr : "", (size_t)req->body.len,
-                        JSON_MAX_DEPTH, &obj, &err) != 0 || obj->type != DOOH_JOBJ) {
+                        dooh_json_max_depth(), &obj, &err) != 0 || obj->type != DOOH_JOBJ) {
         dooh_res_problem(ctx, res, 400, DOOH_LIT("the body must be a JSON object"));
         return false;
     }

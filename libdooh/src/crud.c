@@ -20,7 +20,6 @@
 #include "db_internal.h"
 #include "dooh/json.h"
 
-#define JSON_MAX_DEPTH 64
 
 enum { W_SKIP, W_VALUE, W_DEFAULT }; /* what a write does with a column */
 enum { MODE_CREATE, MODE_REPLACE, MODE_UPDATE };
@@ -198,7 +197,7 @@ static bool read_body(dooh_ctx *ctx, dooh_request *req, dooh_response *res, cons
         return false;
     }
     if (dooh_json_parse(ctx, req->body.ptr ? req->body.ptr : "", (size_t)req->body.len,
-                        JSON_MAX_DEPTH, &obj, &err) != 0) {
+                        dooh_json_max_depth(), &obj, &err) != 0) {
         dooh_str parts[2] = { DOOH_LIT("malformed JSON: "), err };
         dooh_res_problem(ctx, res, 400, dooh_str_cat(ctx, 2, parts));
         return false;

@@ -37,6 +37,7 @@ typedef struct dooh_http_limits {
     int drain_timeout;         /* seconds in-flight requests get after SIGTERM */
     long max_requests_per_conn;
     long max_conns;
+    int json_depth;            /* nesting depth of JSON bodies (400 beyond) */
 } dooh_http_limits;
 
 /* Fill *l with the defaults of reliability.md §1. */

@@ -75,6 +75,7 @@ void dooh_http_limits_default(dooh_http_limits *l) {
     l->drain_timeout = 10;
     l->max_requests_per_conn = 10000;
     l->max_conns = 10000;
+    l->json_depth = 64;
 }
 
 /* Read env var `name` as a decimal in [min, max] into *out. Returns false when it is set but
@@ -110,6 +111,7 @@ const char *dooh_http_limits_from_env(dooh_http_limits *l) {
         { "DOO_DRAIN_TIMEOUT", 0, 86400, 1, &l->drain_timeout },
         { "DOO_MAX_REQUESTS_PER_CONN", 1, 1LL << 31, 2, &l->max_requests_per_conn },
         { "DOO_MAX_CONNS", 1, 1000000, 2, &l->max_conns },
+        { "DOO_MAX_JSON_DEPTH", 1, 100000, 1, &l->json_depth },
     };
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         long long v = 0;

@@ -497,3 +497,14 @@ bool dooh_jv_as_i64(const dooh_jv *v, int64_t *out) {
 bool dooh_jv_as_f64(const dooh_jv *v, double *out) {
     return v && v->type == DOOH_JNUM && dooh_parse_f64(v->s, out);
 }
+
+/* ---- the body depth limit ---- */
+
+/* Written once by the server before its workers start, then only read. */
+static int g_max_depth = 64;
+
+int dooh_json_max_depth(void) { return g_max_depth; }
+
+void dooh_json_set_max_depth(int depth) {
+    if (depth > 0) g_max_depth = depth;
+}

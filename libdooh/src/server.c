@@ -1102,6 +1102,7 @@ int dooh_app_run(const dooh_app *app) {
         fprintf(stderr, "doo: invalid %s \"%.64s\" (expected a plain decimal number in range)\n", bad, getenv(bad));
         return 1;
     }
+    dooh_json_set_max_depth(srv.lim.json_depth);
     const char *log = getenv("DOO_LOG");
     if (log && *log && strcmp(log, "access") != 0) {
         fprintf(stderr, "doo: invalid DOO_LOG \"%.64s\" (expected \"access\")\n", log);

@@ -449,3 +449,24 @@ def test_head_on_handler_routes(port):
         missing = c.request("HEAD", "/stats")
         assert missing.status == 400 and missing.header("Content-Type") == PROBLEM
         assert c.request("GET", "/square/2").body == b"4"
+
+
+def test_json_depth_limit_follows_the_environment(binaries, server_factory):
+    s = server_factory(binaries("handlers"), env={"DOO_MAX_JSON_DEPTH": "3"})
+    hdrs = [("Content-Type", "application/json")]
+    ok = fetch(s.port, "POST", "/signup", hdrs, b'{"x":[[1]]}')
+    assert ok.status == 422, str(ok)  # read (3 deep), then refused field by field
+    deep = fetch(s.port, "POST", "/signup", hdrs, b'{"x":[[[1]]]}')
+    assert deep.status == 400, str(deep)
+    assert json.loads(deep.body)["detail"].startswith("invalid JSON: ")
+
+
+def test_bad_json_depth_setting_stops_start_up(binaries, tmp_path):
+    import subprocess
+
+    proc = subprocess.run([str(binaries("handlers"))], capture_output=True, text=True,
+                          timeout=10, cwd=tmp_path,
+                          env={"DOO_ADDR": "127.0.0.1:0", "DOO_MAX_JSON_DEPTH": "deep"})
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        'doo: invalid DOO_MAX_JSON_DEPTH "deep" (expected a plain decimal number in range)']

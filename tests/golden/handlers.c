@@ -697,7 +697,7 @@ static void doo_route_5_post_signup(dooh_ctx *ctx, dooh_request *req, dooh_respo
       dooh_res_problem(ctx, res, 415, DOOH_LIT("expected a JSON body (Content-Type: application/json)"));
       return;
     }
-    if (dooh_json_parse(ctx, req->body.ptr, (size_t) req->body.len, 64, &root, &jerr) != 0)
+    if (dooh_json_parse(ctx, req->body.ptr, (size_t) req->body.len, dooh_json_max_depth(), &root, &jerr) != 0)
     {
       dooh_res_problem(ctx, res, 400, dooh_str_cat(ctx, 2, (dooh_str []){DOOH_LIT("invalid JSON: "), jerr}));
       return;

@@ -45,6 +45,11 @@ struct dooh_jv {
 int dooh_json_parse(dooh_ctx *ctx, const char *p, size_t n, int max_depth,
                     dooh_jv **out, dooh_str *err);
 
+/* The nesting depth request bodies may have (reliability.md §1: 64; DOO_MAX_JSON_DEPTH).
+ * Set once at start-up by the server, read by every body reader. */
+int dooh_json_max_depth(void);
+void dooh_json_set_max_depth(int depth);
+
 /* Member lookup in an object by exact key bytes; NULL if absent (or obj is not an object). */
 const dooh_jv *dooh_jv_get(const dooh_jv *obj, const char *key, size_t keylen);
 
