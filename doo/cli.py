@@ -330,7 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except UsageError as e:
         print(f"doo: {e}", file=sys.stderr)
-        print("usage: doo {init,check,build,compile,run,emit-c,emit-ir} [PATH] (doo --help)",
+        print("usage: doo {init,check,build,compile,run,dev,tui,bench,emit-c,emit-ir} [PATH] "
+              "(doo --help)",
               file=sys.stderr)
         return EXIT_USAGE
     except toolchain.ToolchainError as e:
