@@ -126,12 +126,13 @@ class Peer:
     seed: Callable[[int], str] | None = None  # POST one task, return its id
 
 
-def doo_binary(example: str) -> Path:
+def doo_binary(example: str, folder: Path | None = None) -> Path:
+    """A release build of examples/<example> (or of `folder`)."""
     out = WORK / "bin" / f"doo-{example}"
-    res = pipeline.build(REPO / "examples" / example, out,
-                         toolchain.BuildOptions(mode="release"))
+    src = folder or REPO / "examples" / example
+    res = pipeline.build(src, out, toolchain.BuildOptions(mode="release"))
     if not res.ok or res.binary is None:
-        raise RuntimeError(f"examples/{example} does not build: {res.diagnostics}")
+        raise RuntimeError(f"{src} does not build: {res.diagnostics}")
     return res.binary
 
 
@@ -179,8 +180,11 @@ def start_doo(d: Path, port: int, workers: int) -> tuple[list[str], dict[str, st
 
 
 def start_doo_tasks(d: Path, port: int, workers: int) -> tuple[list[str], dict[str, str], Path]:
-    return [str(doo_binary("tasks"))], {"DOO_ADDR": f"127.0.0.1:{port}",
-                                        "DATABASE_URL": f"sqlite:{d / 'doo.db'}"}, d
+    # bench/peers/doo_tasks: the peers' table and validation, no accounts (examples/tasks
+    # requires tokens, which no peer does).
+    binary = doo_binary("tasks", PEERS / "doo_tasks")
+    return [str(binary)], {"DOO_ADDR": f"127.0.0.1:{port}",
+                           "DATABASE_URL": f"sqlite:{d / 'doo.db'}"}, d
 
 
 def start_go(d: Path, port: int, workers: int) -> tuple[list[str], dict[str, str], Path]:
@@ -240,7 +244,7 @@ PEER_LIST = [
                         "post_task": ("POST", "/api/collections/tasks/records")},
          start_pocketbase, ready="/api/health", seed=seed_pocketbase),
 ]
-if (REPO / "examples" / "tasks" / "main.doo").is_file():
+if (PEERS / "doo_tasks" / "main.doo").is_file():
     PEER_LIST.insert(1, Peer("Doo (tasks)", CRUD, start_doo_tasks, ready="/tasks/1",
                              seed=seed_crud))
 
