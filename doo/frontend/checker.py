@@ -348,6 +348,7 @@ class Checker:
         self.module = "main"
         self.cname_counts: dict[str, int] = {}
         self.jwt_spans: list[Span] = []  # routes with Jwt(), checked against app.auth
+        self.sql_checks: list[tuple[str, Ty, Span]] = []  # literal queries and row types
 
     # ---- entry
 
@@ -361,6 +362,7 @@ class Checker:
         for fn in self.out.fns:
             self.check_fn(fn)
         self.check_main()
+        self.check_sql_columns()
         return self.out, self.bag.items
 
     def err(self, code: str, msg: str, span: Span, hint: str = "") -> None:
@@ -1527,7 +1529,36 @@ class Checker:
             self.err("E0314", f"query rows cannot be read as `{target}`", e.span,
                      "use [Struct], Struct?, [Int], Int, Str?, … with scalar fields")
             return ERROR
+        if isinstance(sql_e, A.StrLit):
+            # Checked once the tables are known (they are declared in main).
+            self.sql_checks.append((sql_e.value, target, sql_e.span))
         return ResultTy(target, DB_ERROR_TY)
+
+    def check_sql_columns(self) -> None:
+        """Where a literal query selects from a table of the program and its columns can be
+        read off the text (`*` or plain column names), every non-optional field of the row
+        struct must be among them."""
+        for sql, target, span in self.sql_checks:
+            elem = target.elem if isinstance(target, ArrayTy) else (
+                target.inner if isinstance(target, OptTy) else target)
+            if not isinstance(elem, StructTy):
+                continue
+            m = re.fullmatch(r"\s*SELECT\s+(.*?)\s+FROM\s+([A-Za-z_]\w*)\b.*", sql,
+                             re.IGNORECASE | re.DOTALL)
+            table = next((t for t in self.out.tables if m and t.name == m.group(2)), None)
+            if m is None or table is None:
+                continue
+            available = selected_columns(m.group(1), table)
+            if available is None:
+                continue
+            si = self.out.structs[elem.name]
+            for f in si.fields:
+                if isinstance(f.ty, OptTy) or f.name in available or \
+                        snake_case(f.name) in available:
+                    continue
+                self.err("E0321", f"the query returns no column for field `{f.name}` of "
+                         f"`{si.name}`", span, f"select `{snake_case(f.name)}` from "
+                         f"`{table.name}`, or make the field optional")
 
     def row_type_ok(self, t: Ty) -> bool:
         inner = t.elem if isinstance(t, ArrayTy) else (t.inner if isinstance(t, OptTy) else t)
@@ -2070,6 +2101,22 @@ class Checker:
         if t in (VOID, RESPONSE, ERROR):
             return
         self.check_serialisable(t, fi.decl.ret.span if fi.decl.ret else span)
+
+
+def selected_columns(select: str, table: TableInfo) -> set[str] | None:
+    """The column names a SELECT list yields, or None when they cannot be known from the
+    text (expressions, functions)."""
+    if select.strip() == "*":
+        names = {f.name for f in table.struct.fields}
+        return names | {snake_case(n) for n in names}
+    out: set[str] = set()
+    for item in select.split(","):
+        m = re.fullmatch(r"\s*(?:[A-Za-z_]\w*\.)?([A-Za-z_]\w*)(?:\s+(?:AS\s+)?([A-Za-z_]\w*))?\s*",
+                         item, re.IGNORECASE)
+        if m is None:
+            return None
+        out.add(m.group(2) or m.group(1))
+    return out
 
 
 def snake_case(name: str) -> str:

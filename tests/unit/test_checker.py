@@ -103,6 +103,23 @@ CASES = [
      "fn f() -> Int ! DatabaseError {\n let db = Database::open()?;\n Ok 1;\n}\n"
      "fn main() {}\n",
      ["2:11: E0313 `Database::open()` belongs in `main` | handlers use `Database::get()`"]),
+    ("query_columns_checked_against_the_table",
+     "struct Task { id: Int @primary @auto, Title: Str, Done: Bool }\n"
+     "struct Brief { id: Int, Title: Str, Owner: Str }\n"
+     "fn Briefs() -> [Brief] ! DatabaseError {\n let db = Database::get()?;\n"
+     " let rows: [Brief] = db.query(\"SELECT id, title FROM tasks\", [])?;\n Ok rows;\n}\n"
+     "fn All() -> [Brief] ! DatabaseError {\n let db = Database::get()?;\n"
+     " let rows: [Brief] = db.query(\"SELECT * FROM tasks WHERE done = $1\", [true])?;\n"
+     " Ok rows;\n}\n"
+     "fn Counted() -> [Brief] ! DatabaseError {\n let db = Database::get()?;\n"
+     " let rows: [Brief] = db.query(\"SELECT id, title, upper(title) AS Owner FROM tasks\", [])?;\n"
+     " Ok rows;\n}\n"
+     "fn main() {\n let db = Database::open()?;\n let app = Server::new(\":3000\");\n"
+     " app.crud(\"/tasks\", Task, db);\n app.start();\n}\n",
+     ["5:31: E0321 the query returns no column for field `Owner` of `Brief` | select `owner` "
+      "from `tasks`, or make the field optional",
+      "10:31: E0321 the query returns no column for field `Owner` of `Brief` | select `owner` "
+      "from `tasks`, or make the field optional"]),
     ("crud_needs_primary_key",
      "struct Note { Text: Str }\nfn main() {\n let db = Database::open()?;\n"
      " let app = Server::new(\":3000\");\n app.crud(\"/notes\", Note, db);\n app.start();\n}\n",
