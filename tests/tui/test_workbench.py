@@ -68,11 +68,17 @@ def text_of(app: WorkbenchApp, selector: str) -> str:
 
 
 async def check_snapshot(app: WorkbenchApp, pilot: Pilot[None], name: str) -> None:
-    # Let pending layout (table column widths, wrapped text) settle before reading.
-    for _ in range(3):
-        await pilot.pause()
+    # Let pending layout (table column widths, wrapped text) settle before reading: on a
+    # loaded machine a DataTable may draw once before it has measured its new rows, so wait
+    # until two captures 50 ms apart agree (bounded).
     await pilot.wait_for_scheduled_animations()
     got = masked(screen_text(app))
+    for _ in range(60):
+        await pilot.pause(0.05)
+        again = masked(screen_text(app))
+        if again == got:
+            break
+        got = again
     path = SNAPSHOTS / f"{name}.txt"
     if os.environ.get("DOO_UPDATE_SNAPSHOTS") or not path.exists():
         SNAPSHOTS.mkdir(exist_ok=True)
