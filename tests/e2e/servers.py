@@ -134,3 +134,31 @@ def module_server(binary: Path, workdir: Path) -> Iterator[Server]:
     assert s.alive(), f"server died during the tests (exit {s.proc.returncode})\n{s.stderr()}"
     code = s.stop()
     assert code == 0, f"server exited {code} on SIGTERM\nstderr:\n{s.stderr()}"
+
+
+def build_demo(name: str, out_dir: Path) -> Path:
+    """libdooh/tests/<name>.c — a hand-written program over the runtime — built with gcc and
+    the system SQLite; the test is skipped where either is missing."""
+    import re
+    import shutil
+
+    from doo.backend_c import toolchain
+
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    lib = toolchain.system_sqlite()
+    if lib is None:
+        pytest.skip("no system libsqlite3 (3.35 or newer)")
+    libdooh = REPO / "libdooh"
+    demo = libdooh / "tests" / f"{name}.c"
+    needs = re.search(r"/\*\s*needs:([^*]*)\*/", demo.read_text())
+    assert needs, f"{demo} has no /* needs: */ line"
+    sources = [str(libdooh / "src" / src) for src in needs.group(1).split()]
+    out = out_dir / name
+    proc = subprocess.run(
+        ["gcc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-Werror",
+         f"-I{libdooh / 'include'}", f"-I{libdooh / 'tests'}", *sources, str(demo), str(lib),
+         "-lpthread", "-o", str(out)],
+        capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return out

@@ -14,8 +14,6 @@ import hashlib
 import hmac
 import json
 import os
-import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -25,36 +23,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from servers import Server
-
-from doo.backend_c import toolchain
+from servers import Server, build_demo
 
 jwt = pytest.importorskip("jwt")
 
-REPO = Path(__file__).resolve().parents[2]
-LIBDOOH = REPO / "libdooh"
-DEMO = LIBDOOH / "tests" / "demo_auth.c"
 SECRET = "e2e-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 @pytest.fixture(scope="module")
 def demo_auth(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("gcc") is None:
-        pytest.skip("gcc is not installed")
-    lib = toolchain.system_sqlite()
-    if lib is None:
-        pytest.skip("no system libsqlite3 (3.35 or newer)")
-    needs = re.search(r"/\*\s*needs:([^*]*)\*/", DEMO.read_text())
-    assert needs
-    sources = [str(LIBDOOH / "src" / name) for name in needs.group(1).split()]
-    out = tmp_path_factory.mktemp("demo_auth") / "demo_auth"
-    proc = subprocess.run(
-        ["gcc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-Werror",
-         f"-I{LIBDOOH / 'include'}", f"-I{LIBDOOH / 'tests'}", *sources, str(DEMO), str(lib),
-         "-lpthread", "-o", str(out)],
-        capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    return out
+    return build_demo("demo_auth", tmp_path_factory.mktemp("demo_auth"))
 
 
 @pytest.fixture

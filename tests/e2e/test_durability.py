@@ -14,46 +14,23 @@ import http.client
 import json
 import os
 import random
-import re
-import shutil
 import signal
 import sqlite3
-import subprocess
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from servers import Server
+from servers import Server, build_demo
 
-from doo.backend_c import toolchain
-
-REPO = Path(__file__).resolve().parents[2]
-LIBDOOH = REPO / "libdooh"
-DEMO = LIBDOOH / "tests" / "demo_db.c"
 ROUNDS = 10
 WRITERS = 32
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("gcc") is None:
-        pytest.skip("gcc is not installed")
-    lib = toolchain.system_sqlite()
-    if lib is None:
-        pytest.skip("no system libsqlite3 (3.35 or newer)")
-    needs = re.search(r"/\*\s*needs:([^*]*)\*/", DEMO.read_text())
-    assert needs
-    sources = [str(LIBDOOH / "src" / name) for name in needs.group(1).split()]
-    out = tmp_path_factory.mktemp("demo_db") / "demo_db"
-    proc = subprocess.run(
-        ["gcc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-Werror",
-         f"-I{LIBDOOH / 'include'}", f"-I{LIBDOOH / 'tests'}", *sources, str(DEMO), str(lib),
-         "-lpthread", "-o", str(out)],
-        capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    return out
+    return build_demo("demo_db", tmp_path_factory.mktemp("demo_db"))
 
 
 def write_until_refused(port: int, tag: str, acked: dict[int, str], lock: threading.Lock,
