@@ -1621,16 +1621,8 @@ class Checker:
             return
         for method, suffix, op in CRUD_ROUTES:
             path = path_e.value + suffix
-            shape = "/".join(":" if s.startswith(":") else s for s in path.split("/"))
-            prev = seen.get((method, shape))
-            if prev is not None:
-                self.err("E0301", f"route {method} {path} of `app.crud` conflicts with "
-                         f"{method} {prev.path}", path_e.span,
-                         f"first declared at line {prev.span.line}")
-                continue
-            ri = RouteInfo(method, path, None, [], path_e.span, op, table)
-            seen[(method, shape)] = ri
-            self.out.routes.append(ri)
+            self.add_route(RouteInfo(method, path, None, [], path_e.span, op, table), seen,
+                           " of `app.crud`")
 
     def make_table(self, si: StructInfo, name: str, path: str | None,
                    span: Span) -> TableInfo | None:
@@ -1748,16 +1740,8 @@ class Checker:
                                  paths[0], paths[1], me, e.span)
         for method, path, op in (("POST", paths[0], "signup"), ("POST", paths[1], "login"),
                                  ("GET", me, "me")):
-            shape = "/".join(":" if s.startswith(":") else s for s in path.split("/"))
-            prev = seen.get((method, shape))
-            if prev is not None:
-                self.err("E0301", f"route {method} {path} of `app.auth` conflicts with "
-                         f"{method} {prev.path}", e.span,
-                         f"first declared at line {prev.span.line}")
-                continue
-            ri = RouteInfo(method, path, None, [], e.span, op, table)
-            seen[(method, shape)] = ri
-            self.out.routes.append(ri)
+            self.add_route(RouteInfo(method, path, None, [], e.span, op, table), seen,
+                           " of `app.auth`")
 
     def options(self, e: A.Call, what: str, allowed: dict[str, str]) -> dict[str, A.Expr] | None:
         """The literal option object of `app.cors({…})` / `app.ratelimit({…})`."""
@@ -2015,21 +1999,29 @@ class Checker:
             return
         fi = self.scopes["main"].fns[handler_e.name]
         method = name.upper()
-        shape = "/".join(":" if s.startswith(":") else s for s in path.split("/"))
-        prev = seen.get((method, shape))
-        if prev is not None:
-            same = prev.path == path
-            self.err("E0301", f"duplicate route {method} {path}" if same else
-                     f"route {method} {path} conflicts with {method} {prev.path}", path_e.span,
-                     f"first declared at line {prev.span.line}")
+        if route_shape(method, path) in seen:
+            self.add_route(RouteInfo(method, path, fi, [], path_e.span), seen)  # reports it
             return
         bindings = self.bind_handler(fi, method, path, handler_e.span, jwt)
         if bindings is None:
             return
         self.check_handler_return(fi, handler_e.span)
-        ri = RouteInfo(method, path, fi, bindings, path_e.span, jwt=jwt, limit=limit)
-        seen[(method, shape)] = ri
-        self.out.routes.append(ri)
+        self.add_route(RouteInfo(method, path, fi, bindings, path_e.span, jwt=jwt, limit=limit),
+                       seen)
+
+    def add_route(self, ri: RouteInfo, seen: dict[tuple[str, str], RouteInfo],
+                  what: str = "") -> None:
+        """Add a route to the table unless one of the same method and shape is there: two
+        routes that differ only in parameter names could never both be reached (E0301)."""
+        key = route_shape(ri.method, ri.path)
+        prev = seen.get(key)
+        if prev is None:
+            seen[key] = ri
+            self.out.routes.append(ri)
+            return
+        msg = (f"duplicate route {ri.method} {ri.path}" if prev.path == ri.path and not what
+               else f"route {ri.method} {ri.path}{what} conflicts with {ri.method} {prev.path}")
+        self.err("E0301", msg, ri.span, f"first declared at line {prev.span.line}")
 
     def bind_handler(self, fi: FnInfo, method: str, path: str,
                      span: Span, jwt: bool = False) -> list[Binding] | None:
@@ -2117,6 +2109,11 @@ def selected_columns(select: str, table: TableInfo) -> set[str] | None:
             return None
         out.add(m.group(2) or m.group(1))
     return out
+
+
+def route_shape(method: str, path: str) -> tuple[str, str]:
+    """The key two routes collide on: the method and the path with parameters unnamed."""
+    return method, "/".join(":" if s.startswith(":") else s for s in path.split("/"))
 
 
 def snake_case(name: str) -> str:
