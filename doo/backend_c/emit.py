@@ -85,6 +85,7 @@ class Emitter:
         self.used_vars: set[str] = set()  # variables read in the function being emitted
         self.rules_objects: dict[int, str] = {}  # id(FieldInfo) -> its dooh_rules object
         self.rules_defs: list[str] = []
+        self.error_enums: list[Ty] = []  # enums a handler's Err answers with
 
     def parsed(self, text: str, typedefs: list[str], comment: str) -> list[Node]:
         nodes = C.parse_funcs(text, typedefs)
@@ -162,6 +163,8 @@ class Emitter:
                 self.need_json(ok)
             if isinstance(rt, ResultTy) and isinstance(rt.err, EnumTy):
                 self.need_tostr(rt.err)
+                if rt.err not in self.error_enums:
+                    self.error_enums.append(rt.err)
             for b in r.bindings:
                 self.use(b.ty)
                 if b.kind == "body":
@@ -641,6 +644,8 @@ class Emitter:
                          f" dooh_str msg) {{\n    dooh_panic(ctx, loc, msg);\n}}\n")
         for t in self.tostr_types:
             parts.append(self.tostr_helper(t))
+        for t in self.error_enums:
+            parts.append(self.status_helper(t))
         for t in self.json_types:
             protos.append(f"static void doo_json_{mangle(t)}(dooh_buf *b, {ctype(t)} v);\n")
             parts.append(self.json_writer(t))
@@ -1065,21 +1070,21 @@ class Emitter:
         return f"{pad}dooh_res_json(res, 200);\n{pad}{write}\n"
 
     def respond_error(self, t: Ty, x: str, pad: str) -> str:
+        """An `Err` that reached the HTTP layer: one call into gen.h's doo_send_error."""
         if isinstance(t, EnumTy):
-            variants = self.c.enums[t.name].variants
-            cases = "".join(f"{pad}case {i}: status = {STATUS_VARIANTS.get(v, 500)}; break;\n"
-                            for i, v in enumerate(variants))
-            return (f"{pad}int status = 500;\n{pad}switch ({x}) {{\n{cases}{pad}default: break;\n"
-                    f"{pad}}}\n"
-                    f"{pad}if (status >= 500) doo_log_error(req, doo_tostr_{mangle(t)}(ctx, {x}));\n"
-                    f"{pad}dooh_res_problem(ctx, res, status, status >= 500 ? "
-                    "DOOH_LIT(\"internal server error\") : "
-                    f"dooh_str_from_cstr(dooh_status_reason(status)));\n"
-                    f"{pad}if (status == 503) dooh_res_header(res, \"Retry-After\", "
-                    "DOOH_LIT(\"1\"));\n")
+            m = mangle(t)
+            return (f"{pad}doo_send_error(ctx, req, res, doo_status_{m}({x}), "
+                    f"doo_tostr_{m}(ctx, {x}));\n")
         msg = x if t == STR else "DOOH_LIT(\"error\")"
-        return (f"{pad}doo_log_error(req, {msg});\n"
-                f"{pad}dooh_res_problem(ctx, res, 500, DOOH_LIT(\"internal server error\"));\n")
+        return f"{pad}doo_send_error(ctx, req, res, 500, {msg});\n"
+
+    def status_helper(self, t: Ty) -> str:
+        """`doo_status_<E>`: the HTTP status of each variant of an error enum (http.md §2)."""
+        assert isinstance(t, EnumTy)
+        cases = "".join(f"    case {i}: return {STATUS_VARIANTS.get(v, 500)};\n"
+                        for i, v in enumerate(self.c.enums[t.name].variants))
+        return (f"static int doo_status_{mangle(t)}(int32_t e) {{\n    switch (e) {{\n{cases}"
+                "    default: return 500;\n    }\n}\n")
 
     # ---- app table and main
 

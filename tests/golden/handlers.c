@@ -79,6 +79,26 @@ static dooh_str doo_tostr_ApiError(dooh_ctx *ctx, int32_t v)
 
 }
 
+static int doo_status_ApiError(int32_t e)
+{
+  switch (e)
+  {
+    case 0:
+      return 404;
+
+    case 1:
+      return 400;
+
+    case 2:
+      return 409;
+
+    default:
+      return 500;
+
+  }
+
+}
+
 static void doo_json_Welcome(dooh_buf *b, doo_Welcome v)
 {
   dooh_buf_lit(b, "{\"message\":");
@@ -317,7 +337,7 @@ static dooh_str doo_main_Hello(dooh_ctx *ctx, dooh_str v_name)
   return dooh_str_cat(ctx, 3, (dooh_str []){DOOH_LIT("Hello, "), v_name, DOOH_LIT("!")});
 }
 
-#line 321 "main.c"
+#line 341 "main.c"
 
 /* fn Square  (main.doo:39) */
 static int64_t doo_main_Square(dooh_ctx *ctx, int64_t v_n)
@@ -328,7 +348,7 @@ static int64_t doo_main_Square(dooh_ctx *ctx, int64_t v_n)
   return dooh_i64_mul(ctx, v_n, v_n, "main.doo:40:12");
 }
 
-#line 332 "main.c"
+#line 352 "main.c"
 
 /* fn StatsFor  (main.doo:44) */
 static doo_Res_Stats_ApiError doo_main_StatsFor(dooh_ctx *ctx, int64_t v_count)
@@ -363,7 +383,7 @@ static doo_Res_Stats_ApiError doo_main_StatsFor(dooh_ctx *ctx, int64_t v_count)
   return (doo_Res_Stats_ApiError){.ok = true, .val = (doo_Stats){.count = v_count, .total = v_total, .mean = ((double) v_total) / ((double) v_count), .evens = v_evens}};
 }
 
-#line 367 "main.c"
+#line 387 "main.c"
 
 /* fn Item  (main.doo:60) */
 static doo_Res_Str_ApiError doo_main_Item(dooh_ctx *ctx, int64_t v_id)
@@ -386,7 +406,7 @@ static doo_Res_Str_ApiError doo_main_Item(dooh_ctx *ctx, int64_t v_id)
   return (doo_Res_Str_ApiError){.ok = true, .val = dooh_str_cat(ctx, 2, (dooh_str []){DOOH_LIT("item "), dooh_i64_to_str(ctx, v_id)})};
 }
 
-#line 390 "main.c"
+#line 410 "main.c"
 
 /* fn Label  (main.doo:70) */
 static dooh_str doo_main_Label(dooh_ctx *ctx, int32_t v_p)
@@ -419,7 +439,7 @@ static dooh_str doo_main_Label(dooh_ctx *ctx, int32_t v_p)
   return _t1;
 }
 
-#line 423 "main.c"
+#line 443 "main.c"
 
 /* fn SignupHandler  (main.doo:79) */
 static doo_Response doo_main_SignupHandler(dooh_ctx *ctx, doo_Signup v_body)
@@ -445,7 +465,7 @@ static doo_Response doo_main_SignupHandler(dooh_ctx *ctx, doo_Signup v_body)
   return doo_response_json_Welcome(ctx, v_w, 201);
 }
 
-#line 449 "main.c"
+#line 469 "main.c"
 
 /* fn Search  (main.doo:90) */
 static dooh_str doo_main_Search(dooh_ctx *ctx, dooh_str v_q, doo_Opt_Int v_limit)
@@ -483,7 +503,7 @@ static dooh_str doo_main_Search(dooh_ctx *ctx, dooh_str v_q, doo_Opt_Int v_limit
   return dooh_arr_join_str(ctx, v_out, DOOH_LIT(","));
 }
 
-#line 487 "main.c"
+#line 507 "main.c"
 
 /* fn Echo  (main.doo:107) */
 static dooh_str doo_main_Echo(dooh_ctx *ctx, dooh_request *v_req)
@@ -502,7 +522,7 @@ static dooh_str doo_main_Echo(dooh_ctx *ctx, dooh_request *v_req)
   return dooh_str_cat(ctx, 4, (dooh_str []){DOOH_LIT("agent="), v_agent, DOOH_LIT(" who="), v_who});
 }
 
-#line 506 "main.c"
+#line 526 "main.c"
 
 /* fn Boom  (main.doo:114) */
 static dooh_str doo_main_Boom(dooh_ctx *ctx)
@@ -516,7 +536,7 @@ static dooh_str doo_main_Boom(dooh_ctx *ctx)
   return dooh_str_cat(ctx, 2, (dooh_str []){DOOH_LIT("never "), dooh_i64_to_str(ctx, ((int64_t *) v_xs.data)[dooh_arr_check(ctx, v_xs, v_i, "main.doo:117:21")])});
 }
 
-#line 520 "main.c"
+#line 540 "main.c"
 
 /* fn Remove  (main.doo:121) */
 static void doo_main_Remove(dooh_ctx *ctx, int64_t v_id)
@@ -527,7 +547,7 @@ static void doo_main_Remove(dooh_ctx *ctx, int64_t v_id)
   dooh_print(ctx, 2, (dooh_str []){DOOH_LIT("removed"), dooh_i64_to_str(ctx, v_id)});
 }
 
-#line 531 "main.c"
+#line 551 "main.c"
 
 /* fn main  (main.doo:125) */
 static int64_t doo_main_main(dooh_ctx *ctx)
@@ -540,7 +560,7 @@ static int64_t doo_main_main(dooh_ctx *ctx)
   return 0;
 }
 
-#line 544 "main.c"
+#line 564 "main.c"
 
 /* GET /hello/:name -> Hello (main.doo:127) */
 static void doo_route_0_get_hello__name(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
@@ -594,31 +614,7 @@ static void doo_route_2_get_stats(dooh_ctx *ctx, dooh_request *req, dooh_respons
   }
   else
   {
-    int status = 500;
-    switch (r.err)
-    {
-      case 0:
-        status = 404;
-        break;
-
-      case 1:
-        status = 400;
-        break;
-
-      case 2:
-        status = 409;
-        break;
-
-      default:
-        break;
-
-    }
-
-    if (status >= 500)
-      doo_log_error(req, doo_tostr_ApiError(ctx, r.err));
-    dooh_res_problem(ctx, res, status, (status >= 500) ? (DOOH_LIT("internal server error")) : (dooh_str_from_cstr(dooh_status_reason(status))));
-    if (status == 503)
-      dooh_res_header(res, "Retry-After", DOOH_LIT("1"));
+    doo_send_error(ctx, req, res, doo_status_ApiError(r.err), doo_tostr_ApiError(ctx, r.err));
   }
   (void) req;
 }
@@ -640,31 +636,7 @@ static void doo_route_3_get_items__id(dooh_ctx *ctx, dooh_request *req, dooh_res
   }
   else
   {
-    int status = 500;
-    switch (r.err)
-    {
-      case 0:
-        status = 404;
-        break;
-
-      case 1:
-        status = 400;
-        break;
-
-      case 2:
-        status = 409;
-        break;
-
-      default:
-        break;
-
-    }
-
-    if (status >= 500)
-      doo_log_error(req, doo_tostr_ApiError(ctx, r.err));
-    dooh_res_problem(ctx, res, status, (status >= 500) ? (DOOH_LIT("internal server error")) : (dooh_str_from_cstr(dooh_status_reason(status))));
-    if (status == 503)
-      dooh_res_header(res, "Retry-After", DOOH_LIT("1"));
+    doo_send_error(ctx, req, res, doo_status_ApiError(r.err), doo_tostr_ApiError(ctx, r.err));
   }
   (void) req;
 }

@@ -122,6 +122,32 @@ static dooh_str doo_tostr_DatabaseError(dooh_ctx *ctx, int32_t v)
 
 }
 
+static int doo_status_DatabaseError(int32_t e)
+{
+  switch (e)
+  {
+    case 0:
+      return 404;
+
+    case 1:
+      return 409;
+
+    case 2:
+      return 503;
+
+    case 3:
+      return 500;
+
+    case 4:
+      return 400;
+
+    default:
+      return 500;
+
+  }
+
+}
+
 static void doo_json_Arr_Task(dooh_buf *b, dooh_arr v)
 {
   int64_t i;
@@ -455,7 +481,7 @@ static doo_Res_Arr_Task_DatabaseError doo_main_GetUrgent(dooh_ctx *ctx, dooh_aut
   return (doo_Res_Arr_Task_DatabaseError){.ok = true, .val = v_rows};
 }
 
-#line 459 "main.c"
+#line 485 "main.c"
 
 /* fn GetStats  (main.doo:25) */
 static doo_Res_TaskStats_DatabaseError doo_main_GetStats(dooh_ctx *ctx, dooh_auth_user v_user)
@@ -499,7 +525,7 @@ static doo_Res_TaskStats_DatabaseError doo_main_GetStats(dooh_ctx *ctx, dooh_aut
   return (doo_Res_TaskStats_DatabaseError){.ok = true, .val = (doo_TaskStats){.Total = v_total, .Pending = dooh_i64_sub(ctx, v_total, v_done, "main.doo:30:43"), .Done = v_done}};
 }
 
-#line 503 "main.c"
+#line 529 "main.c"
 
 /* fn MarkDone  (main.doo:34) */
 static doo_Res_Task_DatabaseError doo_main_MarkDone(dooh_ctx *ctx, int64_t v_id, dooh_auth_user v_user)
@@ -550,7 +576,7 @@ static doo_Res_Task_DatabaseError doo_main_MarkDone(dooh_ctx *ctx, int64_t v_id,
   return (doo_Res_Task_DatabaseError){.ok = true, .val = v_task};
 }
 
-#line 554 "main.c"
+#line 580 "main.c"
 
 /* fn main  (main.doo:45) */
 static int64_t doo_main_main(dooh_ctx *ctx)
@@ -578,7 +604,7 @@ static int64_t doo_main_main(dooh_ctx *ctx)
   return 0;
 }
 
-#line 582 "main.c"
+#line 608 "main.c"
 
 /* POST /auth/signup -> app.auth: signup (main.doo:50) */
 static void doo_route_0_signup_users(dooh_ctx *ctx, dooh_request *req, dooh_response *res)
@@ -657,39 +683,7 @@ static void doo_route_9_get_tasks_urgent(dooh_ctx *ctx, dooh_request *req, dooh_
   }
   else
   {
-    int status = 500;
-    switch (r.err)
-    {
-      case 0:
-        status = 404;
-        break;
-
-      case 1:
-        status = 409;
-        break;
-
-      case 2:
-        status = 503;
-        break;
-
-      case 3:
-        status = 500;
-        break;
-
-      case 4:
-        status = 400;
-        break;
-
-      default:
-        break;
-
-    }
-
-    if (status >= 500)
-      doo_log_error(req, doo_tostr_DatabaseError(ctx, r.err));
-    dooh_res_problem(ctx, res, status, (status >= 500) ? (DOOH_LIT("internal server error")) : (dooh_str_from_cstr(dooh_status_reason(status))));
-    if (status == 503)
-      dooh_res_header(res, "Retry-After", DOOH_LIT("1"));
+    doo_send_error(ctx, req, res, doo_status_DatabaseError(r.err), doo_tostr_DatabaseError(ctx, r.err));
   }
   (void) req;
 }
@@ -709,39 +703,7 @@ static void doo_route_10_get_tasks_stats(dooh_ctx *ctx, dooh_request *req, dooh_
   }
   else
   {
-    int status = 500;
-    switch (r.err)
-    {
-      case 0:
-        status = 404;
-        break;
-
-      case 1:
-        status = 409;
-        break;
-
-      case 2:
-        status = 503;
-        break;
-
-      case 3:
-        status = 500;
-        break;
-
-      case 4:
-        status = 400;
-        break;
-
-      default:
-        break;
-
-    }
-
-    if (status >= 500)
-      doo_log_error(req, doo_tostr_DatabaseError(ctx, r.err));
-    dooh_res_problem(ctx, res, status, (status >= 500) ? (DOOH_LIT("internal server error")) : (dooh_str_from_cstr(dooh_status_reason(status))));
-    if (status == 503)
-      dooh_res_header(res, "Retry-After", DOOH_LIT("1"));
+    doo_send_error(ctx, req, res, doo_status_DatabaseError(r.err), doo_tostr_DatabaseError(ctx, r.err));
   }
   (void) req;
 }
@@ -767,39 +729,7 @@ static void doo_route_11_post_tasks__id_done(dooh_ctx *ctx, dooh_request *req, d
   }
   else
   {
-    int status = 500;
-    switch (r.err)
-    {
-      case 0:
-        status = 404;
-        break;
-
-      case 1:
-        status = 409;
-        break;
-
-      case 2:
-        status = 503;
-        break;
-
-      case 3:
-        status = 500;
-        break;
-
-      case 4:
-        status = 400;
-        break;
-
-      default:
-        break;
-
-    }
-
-    if (status >= 500)
-      doo_log_error(req, doo_tostr_DatabaseError(ctx, r.err));
-    dooh_res_problem(ctx, res, status, (status >= 500) ? (DOOH_LIT("internal server error")) : (dooh_str_from_cstr(dooh_status_reason(status))));
-    if (status == 503)
-      dooh_res_header(res, "Retry-After", DOOH_LIT("1"));
+    doo_send_error(ctx, req, res, doo_status_DatabaseError(r.err), doo_tostr_DatabaseError(ctx, r.err));
   }
   (void) req;
 }

@@ -84,6 +84,17 @@ static inline void doo_problem_fields(dooh_ctx *ctx, dooh_response *res) {
                                                DOOH_LIT(" fields failed validation") });
     dooh_res_problem(ctx, res, 422, d);
 }
+/* Answer a handler's `Err`: a 4xx carries the status text as detail; a 5xx a generic one,
+ * with the error logged; 503 adds Retry-After. */
+static inline void doo_log_error(dooh_request *req, dooh_str msg);
+static inline void doo_send_error(dooh_ctx *ctx, dooh_request *req, dooh_response *res,
+                                  int status, dooh_str what) {
+    if (status >= 500) doo_log_error(req, what);
+    dooh_res_problem(ctx, res, status, status >= 500 ? DOOH_LIT("internal server error")
+                                                     : dooh_str_from_cstr(dooh_status_reason(status)));
+    if (status == 503) dooh_res_header(res, "Retry-After", DOOH_LIT("1"));
+}
+
 /* Log a handler's error value (an `Err` that answers 500) with the request id. */
 static inline void doo_log_error(dooh_request *req, dooh_str msg) {
     dooh_buf b;
