@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto_le.h"
 #include "dooh/crypto.h"
 
 #define BLOCK_WORDS 128
@@ -22,22 +23,6 @@
 typedef struct block {
     uint64_t v[BLOCK_WORDS];
 } block;
-
-static inline uint64_t rotr64(uint64_t x, unsigned n) { return (x >> n) | (x << (64 - n)); }
-
-static inline uint64_t load_le64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
-    return v;
-}
-
-static inline void store_le64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static inline void store_le32(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* BlaMka: addition plus twice the product of the low halves (RFC 9106 §3.6), which makes
  * the function harder to speed up in hardware than plain addition. */

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "crypto_le.h"
 #include "dooh/crypto.h"
 
 static const uint64_t IV[8] = {
@@ -28,22 +29,6 @@ static const uint8_t SIGMA[12][16] = {
     { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
     { 14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3 },
 };
-
-static inline uint64_t rotr64(uint64_t x, unsigned n) { return (x >> n) | (x << (64 - n)); }
-
-static inline uint64_t load_le64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
-    return v;
-}
-
-static inline void store_le64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static inline void store_le32(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
 
 #define G(a, b, c, d, x, y) do {                 \
         v[a] = v[a] + v[b] + (x);                \
