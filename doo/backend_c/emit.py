@@ -12,6 +12,9 @@ from one syntax tree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Protocol
+
 from pycparser import c_ast
 from pycparser.c_ast import Node
 
@@ -59,6 +62,96 @@ PROLOGUE = """\
 
 static dooh_app doo_app; /* defined with the route table at the end */
 """
+
+# One check of a decoded value: the C condition under which it fails, the error code and
+# the message recorded then.
+Guard = tuple[str, str, str]
+
+
+class ValueSource(Protocol):
+    """Where a decoder reads a scalar from: a JSON value (body decoders) or the text of a
+    query parameter (query decoders). Each gives the guards for a type and the C expression
+    of the value; the statements around them are the same for both (Emitter.scalar_value)."""
+
+    def number(self, t: Ty, target: str) -> list[Guard]:
+        """Guards for an Int or Float; the last one also stores the value in `target`."""
+        ...
+
+    def boolean(self, target: str) -> tuple[list[Guard], str | None]:
+        """Guards for a Bool and the value to assign (None: a guard stored it already)."""
+        ...
+
+    def string(self, wrong_type: str) -> tuple[list[Guard], str]:
+        """Guards for a Str or an enum (`wrong_type`: the message when the value is no text)
+        and the `dooh_str` expression of the text."""
+        ...
+
+
+@dataclass(frozen=True)
+class JsonValue:
+    """A JSON value: `var` names a `const dooh_jv *`."""
+
+    var: str
+
+    def number(self, t: Ty, target: str) -> list[Guard]:
+        v = self.var
+        if t == INT:
+            return [(f"{v}->type != DOOH_JNUM || !{v}->is_int", "type", "must be an integer"),
+                    (f"!dooh_jv_as_i64({v}, &{target})", "range",
+                     "is out of range for a 64-bit integer")]
+        return [(f"{v}->type != DOOH_JNUM", "type", "must be a number"),
+                (f"!dooh_jv_as_f64({v}, &{target})", "range",
+                 "is out of range for a 64-bit float")]
+
+    def boolean(self, target: str) -> tuple[list[Guard], str | None]:
+        return [(f"{self.var}->type != DOOH_JBOOL", "type", "must be true or false")], \
+            f"{self.var}->b"
+
+    def string(self, wrong_type: str) -> tuple[list[Guard], str]:
+        return [(f"{self.var}->type != DOOH_JSTR", "type", wrong_type)], f"{self.var}->s"
+
+
+@dataclass(frozen=True)
+class QueryText:
+    """The text of a query parameter: `var` names a `dooh_str`."""
+
+    var: str
+
+    def number(self, t: Ty, target: str) -> list[Guard]:
+        kind, what = ("i64", "must be an integer") if t == INT else ("f64", "must be a number")
+        return [(f"!dooh_parse_{kind}({self.var}, &{target})", "type", what)]
+
+    def boolean(self, target: str) -> tuple[list[Guard], str | None]:
+        return [(f"!dooh_parse_bool({self.var}, &{target})", "type", "must be true or false")], \
+            None
+
+    def string(self, wrong_type: str) -> tuple[list[Guard], str]:
+        return [], self.var
+
+
+def _fail(path: str, code: str, detail: str) -> str:
+    """The C statement recording a validation error at `path` (a C expression)."""
+    return f"dooh_verr_add(ctx, {path}, \"{code}\", DOOH_LIT({C.c_string(detail)}), NULL, 0);"
+
+
+def _guarded(pad: str, path: str, guards: list[Guard], stmts: list[str],
+             checks: str | None) -> str:
+    """`if (guard) fail; else if (…) fail;` over `guards`, then `stmts` and the decorator
+    `checks` (None for a type that takes none). After guards, the rest is their last `else`
+    (braced unless it is one statement without checks); without guards, the statements come
+    first and the checks follow in a block of their own."""
+    out = [f"{pad}{'else ' if i else ''}if ({cond}) {_fail(path, code, msg)}\n"
+           for i, (cond, code, msg) in enumerate(guards)]
+    if not guards:
+        out += [f"{pad}{s}\n" for s in stmts]
+        if checks is not None:
+            out.append(f"{pad}{{\n{checks}{pad}}}\n")
+    elif checks is None and len(stmts) == 1:
+        out.append(f"{pad}else {stmts[0]}\n")
+    elif checks is not None or stmts:
+        inner = "".join(f"{pad}    {s}\n" for s in stmts)
+        out.append(f"{pad}else {{\n{inner}{checks or ''}{pad}}}\n")
+    return "".join(out)
 
 
 class Emitter:
@@ -770,21 +863,26 @@ class Emitter:
                f"\"unknown\", DOOH_LIT({C.c_string('is not a field of ' + name)}), NULL, 0);\n"),
                "    }\n"]
         for f in si.fields:
-            out.append(self.decode_field(f))
+            key = C.c_string(f.name)
+            out.append(self.decode_field(
+                f, f"    v = dooh_jv_get(obj, {key}, {len(f.name.encode())});\n",
+                "v == NULL || v->type == DOOH_JNULL", JsonValue("v"),
+                f"doo_path(ctx, prefix, {key})"))
         out.append("    (void)v;\n}\n")
         return "".join(out)
 
-    def decode_field(self, f: FieldInfo) -> str:
+    def decode_field(self, f: FieldInfo, fetch: str, missing: str, src: ValueSource,
+                     path: str) -> str:
+        """C statements that set field `f` of `out`: `fetch` looks it up, `missing` is the C
+        condition under which it is absent, `src` is where its value is then (the same for
+        a JSON body and a query string, but for these)."""
         field_c = f"out->{ident(f.name)}"
-        path = f"doo_path(ctx, prefix, {C.c_string(f.name)})"
         if not f.input:
             init = self.default_c(f) if f.default is not None else self.zero_c(f.ty)
             return f"    {field_c} = {init};\n"
         opt = isinstance(f.ty, OptTy)
         base = f.ty.inner if isinstance(f.ty, OptTy) else f.ty
-        key = C.c_string(f.name)
-        s = [f"    v = dooh_jv_get(obj, {key}, {len(f.name.encode())});\n",
-             "    if (v == NULL || v->type == DOOH_JNULL) {\n"]
+        s = [fetch, f"    if ({missing}) {{\n"]
         if f.default is not None:
             s.append(f"        {field_c} = {self.default_c(f)};\n")
         elif opt:
@@ -794,50 +892,31 @@ class Emitter:
                      "DOOH_LIT(\"is required\"), NULL, 0);\n")
         s.append("    } else {\n")
         target = f"{field_c}.val" if opt else field_c
-        s.append(self.decode_value(base, "v", target, path, f, "        "))
+        s.append(self.decode_value(base, src, target, path, f, "        "))
         if opt:
             s.append(f"        {field_c}.has = true;\n")
         s.append("    }\n")
         return "".join(s)
 
-    def decode_value(self, t: Ty, v: str, target: str, path: str, f: FieldInfo | None,
-                     pad: str) -> str:
-        """C statements that decode JSON value `v` into `target`, recording errors."""
-        def fail(code: str, detail: str) -> str:
-            return (f"dooh_verr_add(ctx, {path}, \"{code}\", DOOH_LIT({C.c_string(detail)}), "
-                    "NULL, 0);")
+    def decode_value(self, t: Ty, src: ValueSource, target: str, path: str,
+                     f: FieldInfo | None, pad: str) -> str:
+        """C statements that decode `src` into `target`, recording errors: any type from a
+        JSON value, scalars only from query text."""
         checks = self.checks(t, target, path, f, pad + "    ") if f is not None else ""
-        if t == INT:
-            return (f"{pad}if ({v}->type != DOOH_JNUM || !{v}->is_int) {fail('type', 'must be an integer')}\n"
-                    f"{pad}else if (!dooh_jv_as_i64({v}, &{target})) {fail('range', 'is out of range for a 64-bit integer')}\n"
-                    f"{pad}else {{\n{checks}{pad}}}\n")
-        if t == FLOAT:
-            return (f"{pad}if ({v}->type != DOOH_JNUM) {fail('type', 'must be a number')}\n"
-                    f"{pad}else if (!dooh_jv_as_f64({v}, &{target})) {fail('range', 'is out of range for a 64-bit float')}\n"
-                    f"{pad}else {{\n{checks}{pad}}}\n")
-        if t == BOOL:
-            return (f"{pad}if ({v}->type != DOOH_JBOOL) {fail('type', 'must be true or false')}\n"
-                    f"{pad}else {target} = {v}->b;\n")
-        if t == STR:
-            return (f"{pad}if ({v}->type != DOOH_JSTR) {fail('type', 'must be a string')}\n"
-                    f"{pad}else {{\n{pad}    {target} = {v}->s;\n{checks}{pad}}}\n")
-        if isinstance(t, EnumTy):
-            variants = self.c.enums[t.name].variants
-            tests = "".join(
-                f"{pad}    {'else ' if i else ''}if (dooh_str_eq({v}->s, DOOH_LIT({C.c_string(n)}))) "
-                f"{target} = {i};\n" for i, n in enumerate(variants))
-            msg = "must be one of: " + ", ".join(variants)
-            return (f"{pad}if ({v}->type != DOOH_JSTR) {fail('type', msg)}\n"
-                    f"{pad}else {{\n{tests}{pad}    else {fail('enum', msg)}\n{pad}}}\n")
+        scalar = self.scalar_value(t, src, target, path, checks, pad)
+        if scalar is not None:
+            return scalar
+        assert isinstance(src, JsonValue), t
+        v = src.var
         if isinstance(t, StructTy):
-            return (f"{pad}if ({v}->type != DOOH_JOBJ) {fail('type', 'must be an object')}\n"
+            return (f"{pad}if ({v}->type != DOOH_JOBJ) {_fail(path, 'type', 'must be an object')}\n"
                     f"{pad}else doo_decode_{t.name}(ctx, {v}, &{target}, "
                     f"doo_path(ctx, {path}, \".\"));\n")
         if isinstance(t, ArrayTy):
             et = ctype(t.elem)
-            item = self.decode_value(t.elem, "it", f"*({et} *)slot", "ipath", None,
+            item = self.decode_value(t.elem, JsonValue("it"), f"*({et} *)slot", "ipath", None,
                                      pad + "        ")
-            return (f"{pad}if ({v}->type != DOOH_JARR) {fail('type', 'must be an array')}\n"
+            return (f"{pad}if ({v}->type != DOOH_JARR) {_fail(path, 'type', 'must be an array')}\n"
                     f"{pad}else {{\n{pad}    int64_t j;\n"
                     f"{pad}    {target} = (dooh_arr){{ NULL, 0, 0 }};\n"
                     f"{pad}    for (j = 0; j < {v}->n; j++) {{\n"
@@ -846,6 +925,28 @@ class Emitter:
                     f"{pad}        void *slot = dooh_arr_push(ctx, &{target}, sizeof({et}));\n"
                     f"{item}{pad}    }}\n{checks}{pad}}}\n")
         raise AssertionError(t)  # pragma: no cover
+
+    def scalar_value(self, t: Ty, src: ValueSource, target: str, path: str, checks: str,
+                     pad: str) -> str | None:
+        """C statements converting an Int, Float, Bool, Str or enum from `src` into `target`
+        and running the decorator `checks` on it; None for any other type."""
+        if t in (INT, FLOAT):
+            return _guarded(pad, path, src.number(t, target), [], checks)
+        if t == BOOL:
+            guards, value = src.boolean(target)
+            return _guarded(pad, path, guards, [] if value is None else [f"{target} = {value};"],
+                            None)
+        if t == STR:
+            guards, text = src.string("must be a string")
+            return _guarded(pad, path, guards, [f"{target} = {text};"], checks)
+        if isinstance(t, EnumTy):
+            variants = self.c.enums[t.name].variants
+            msg = "must be one of: " + ", ".join(variants)
+            guards, text = src.string(msg)
+            tests = [f"{'else ' if i else ''}if (dooh_str_eq({text}, DOOH_LIT({C.c_string(n)}))) "
+                     f"{target} = {i};" for i, n in enumerate(variants)]
+            return _guarded(pad, path, guards, [*tests, f"else {_fail(path, 'enum', msg)}"], None)
+        return None
 
     def checks(self, t: Ty, x: str, path: str, f: FieldInfo, pad: str) -> str:
         """Decorator checks on a decoded value: one call into libdooh's rules (the same code
@@ -886,55 +987,11 @@ class Emitter:
         out = [(f"static void doo_query_{name}(dooh_ctx *ctx, dooh_request *req, "
                f"doo_{name} *out) {{\n    dooh_str s;\n")]
         for f in si.fields:
-            field_c = f"out->{ident(f.name)}"
-            if not f.input:
-                init = self.default_c(f) if f.default is not None else self.zero_c(f.ty)
-                out.append(f"    {field_c} = {init};\n")
-                continue
-            opt = isinstance(f.ty, OptTy)
-            base = f.ty.inner if isinstance(f.ty, OptTy) else f.ty
             path = C.c_string(f.name)
-            out.append(f"    if (!dooh_req_query(ctx, req, DOOH_LIT({path}), &s)) {{\n")
-            if f.default is not None:
-                out.append(f"        {field_c} = {self.default_c(f)};\n")
-            elif opt:
-                out.append(f"        {field_c}.has = false;\n")
-            else:
-                out.append(f"        dooh_verr_add(ctx, {path}, \"required\", "
-                           "DOOH_LIT(\"is required\"), NULL, 0);\n")
-            out.append("    } else {\n")
-            target = f"{field_c}.val" if opt else field_c
-            out.append(self.parse_text(base, "s", target, path, f, "        "))
-            if opt:
-                out.append(f"        {field_c}.has = true;\n")
-            out.append("    }\n")
+            out.append(self.decode_field(
+                f, "", f"!dooh_req_query(ctx, req, DOOH_LIT({path}), &s)", QueryText("s"), path))
         out.append("}\n")
         return "".join(out)
-
-    def parse_text(self, t: Ty, s: str, target: str, path: str, f: FieldInfo | None,
-                   pad: str) -> str:
-        """C statements converting query text `s` into `target` (scalars only)."""
-        def fail(code: str, detail: str) -> str:
-            return (f"dooh_verr_add(ctx, {path}, \"{code}\", DOOH_LIT({C.c_string(detail)}), "
-                    "NULL, 0);")
-        checks = self.checks(t, target, path, f, pad + "    ") if f is not None else ""
-        if t == STR:
-            return f"{pad}{target} = {s};\n{pad}{{\n{checks}{pad}}}\n"
-        if t == INT:
-            return (f"{pad}if (!dooh_parse_i64({s}, &{target})) {fail('type', 'must be an integer')}\n"
-                    f"{pad}else {{\n{checks}{pad}}}\n")
-        if t == FLOAT:
-            return (f"{pad}if (!dooh_parse_f64({s}, &{target})) {fail('type', 'must be a number')}\n"
-                    f"{pad}else {{\n{checks}{pad}}}\n")
-        if t == BOOL:
-            return f"{pad}if (!dooh_parse_bool({s}, &{target})) {fail('type', 'must be true or false')}\n"
-        if isinstance(t, EnumTy):
-            variants = self.c.enums[t.name].variants
-            tests = "".join(
-                f"{pad}{'else ' if i else ''}if (dooh_str_eq({s}, DOOH_LIT({C.c_string(n)}))) "
-                f"{target} = {i};\n" for i, n in enumerate(variants))
-            return tests + f"{pad}else {fail('enum', 'must be one of: ' + ', '.join(variants))}\n"
-        raise AssertionError(t)  # pragma: no cover
 
     # ---- route wrappers
 
