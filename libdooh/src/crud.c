@@ -393,18 +393,22 @@ static void and_owner(dooh_buf *b, const dooh_table *t, int ocol, int64_t owner,
 /* ---- running one row statement ---- */
 
 /* Bind, step once and answer: a row → `status` with {"data":row} (and Location when
- * `location`), no row → 404, failure → write_failed. */
+ * `location`), no row → 404, failure → write_failed. A write (w given) joins the worker's
+ * group commit (group.h). */
 static void run_row(dooh_ctx *ctx, dooh_response *res, const dooh_table *t, const char *sql,
                     const dooh_dbv *params, int n, const wcol *w, int status, bool location) {
     int rc, nout, nall;
     int *cols = output_cols(ctx, t, &nout, &nall);
+    if (w) dooh__db_group_join(ctx);
     sqlite3_stmt *st = dooh__db_prepare(ctx, sql, false, &rc);
     if (st == NULL) {
+        if (w) dooh__db_group_stepped(rc);
         dooh__db_fail(ctx, res, rc);
         return;
     }
     for (int i = 0; i < n; i++) dooh__db_bind(st, i + 1, &params[i]);
     rc = sqlite3_step(st);
+    if (w) dooh__db_group_stepped(rc);
     if (rc == SQLITE_DONE) {
         dooh__db_done(st);
         dooh_res_problem(ctx, res, 404, DOOH_LIT("no such row"));
@@ -451,16 +455,6 @@ static const char *select_by_key(dooh_ctx *ctx, const dooh_table *t, int ocol, i
     *n = 1;
     and_owner(&b, t, ocol, owner, params, n);
     return buf_cstr(ctx, &b);
-}
-
-/* A statement without parameters or results ("BEGIN", "COMMIT"); its SQLite code. */
-static int run_simple(dooh_ctx *ctx, const char *sql) {
-    int rc;
-    sqlite3_stmt *st = dooh__db_prepare(ctx, sql, true, &rc);
-    if (st == NULL) return rc;
-    rc = sqlite3_step(st);
-    dooh__db_done(st);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* Does the Prefer header ask for count=exact? */
@@ -519,10 +513,10 @@ void dooh_crud_list(dooh_ctx *ctx, dooh_request *req, dooh_response *res, const 
     }
     bool count = wants_count(req);
     /* The page and the count read one snapshot. */
-    if (count && (rc = run_simple(ctx, "BEGIN")) != SQLITE_OK) goto fail;
+    if (count && (rc = dooh__db_simple(ctx, "BEGIN")) != SQLITE_OK) goto fail;
     if ((rc = list_rows(ctx, res, t, &q, &n)) != SQLITE_OK) goto fail;
     if (count && (rc = count_rows(ctx, &q, &total)) != SQLITE_OK) goto fail;
-    if (count) run_simple(ctx, "COMMIT");
+    if (count) dooh__db_simple(ctx, "COMMIT");
     char range[64];
     if (n > 0) snprintf(range, sizeof range, "%lld-%lld/", (long long)q.offset,
                         (long long)(q.offset + n - 1));
@@ -533,7 +527,7 @@ void dooh_crud_list(dooh_ctx *ctx, dooh_request *req, dooh_response *res, const 
     dooh_res_header(res, "Content-Range", dooh_str_copy(ctx, range, strlen(range)));
     return;
 fail:
-    if (count) run_simple(ctx, "ROLLBACK");
+    if (count) dooh__db_simple(ctx, "ROLLBACK");
     dooh__db_fail(ctx, res, rc);
 }
 
@@ -662,13 +656,17 @@ void dooh_crud_delete(dooh_ctx *ctx, dooh_request *req, dooh_response *res, cons
     dooh__sql_ident(&b, t->cols[t->pk].column);
     dooh_buf_lit(&b, " = ?1");
     and_owner(&b, t, ocol, owner, key, &n);
-    sqlite3_stmt *st = dooh__db_prepare(ctx, buf_cstr(ctx, &b), false, &rc);
+    const char *sql = buf_cstr(ctx, &b);
+    dooh__db_group_join(ctx);
+    sqlite3_stmt *st = dooh__db_prepare(ctx, sql, false, &rc);
     if (st == NULL) {
+        dooh__db_group_stepped(rc);
         dooh__db_fail(ctx, res, rc);
         return;
     }
     for (int i = 0; i < n; i++) dooh__db_bind(st, i + 1, &key[i]);
     rc = sqlite3_step(st);
+    dooh__db_group_stepped(rc);
     if (rc != SQLITE_DONE) {
         write_failed(ctx, res, t, NULL, st, rc);
         return;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "group.h"
 #include "dooh/json.h"
 
 #define STMT_CACHE_MAX 128 /* prepared statements kept per thread */
@@ -54,6 +55,22 @@ typedef struct dbconn {
 } dbconn;
 
 static _Thread_local dbconn *tl_conn;
+
+/* One worker thread's group. Groups are numbered; the outcome of a failed one is kept until
+ * the server has answered the responses that waited for it (the end of the round). */
+typedef struct group_state {
+    bool enabled;      /* a server worker, group commit on */
+    bool open;         /* BEGIN IMMEDIATE done, COMMIT pending */
+    bool joining;      /* the next prepare is the write that joined: it runs inside */
+    uint64_t seq;      /* the open (or last) group */
+    uint64_t joined;   /* the group the current request joined; 0 when none */
+    uint64_t failed[8];/* groups of this round whose commit failed … */
+    int failed_rc[8];  /* … and why */
+    int nfailed;
+} group_state;
+
+static _Thread_local group_state tl_grp;
+static bool g_group = true;                /* DOO_DB_GROUP_COMMIT */
 
 /* ---- errors and logging ---- */
 
@@ -206,6 +223,8 @@ void dooh__db_thread_close(void) {
 
 void dooh__db_reset_for_tests(void) {
     dooh__db_thread_close();
+    dooh__group = NULL;
+    tl_grp = (group_state){ 0 };
     free(g_path);
     g_path = NULL;
     g_tables = NULL;
@@ -222,6 +241,106 @@ const dooh_table *dooh__db_table_at(int i) {
     return i >= 0 && i < g_ntables ? g_tables[i] : NULL;
 }
 
+/* ---- group commit (group.h) ---- */
+
+static sqlite3_stmt *prepare_cached(dooh_ctx *ctx, const char *sql, bool is_static, int *rc);
+
+/* Step a statement without parameters or results once; SQLITE_OK or the failure. `st` NULL:
+ * its prepare failed with rc. */
+static int step_simple(sqlite3_stmt *st, int rc) {
+    if (st == NULL) return rc;
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int dooh__db_simple(dooh_ctx *ctx, const char *sql) {
+    int rc;
+    sqlite3_stmt *st = dooh__db_prepare(ctx, sql, true, &rc);
+    return step_simple(st, rc);
+}
+
+/* Run BEGIN IMMEDIATE, COMMIT or ROLLBACK inside the group logic (never commits first). */
+static int group_exec(dooh_ctx *ctx, const char *sql) {
+    int rc;
+    sqlite3_stmt *st = prepare_cached(ctx, sql, true, &rc);
+    return step_simple(st, rc);
+}
+
+static void group_failed(uint64_t g, int rc) {
+    /* More than eight failed groups in one round: the oldest outcome is overwritten by
+     * failure too, which still answers an error rather than a success. */
+    int i = tl_grp.nfailed < 8 ? tl_grp.nfailed++ : 7;
+    tl_grp.failed[i] = g;
+    tl_grp.failed_rc[i] = rc;
+}
+
+static void group_commit(dooh_ctx *ctx) {
+    tl_grp.open = false;
+    int rc = group_exec(ctx, "COMMIT");
+    if (rc == SQLITE_OK) return;
+    sqlite3 *db = tl_conn ? tl_conn->db : NULL;
+    dooh__db_log(ctx, "cannot commit a group of writes", rc, db ? sqlite3_errmsg(db) : NULL);
+    if (db && !sqlite3_get_autocommit(db)) group_exec(ctx, "ROLLBACK");
+    group_failed(tl_grp.seq, rc);
+}
+
+bool dooh__db_group_join(dooh_ctx *ctx) {
+    if (!tl_grp.enabled) return false;
+    if (!tl_grp.open) {
+        /* Not joining yet: the BEGIN itself must not commit anything. */
+        if (group_exec(ctx, "BEGIN IMMEDIATE") != SQLITE_OK) return false;
+        tl_grp.open = true;
+        tl_grp.seq++;
+    }
+    tl_grp.joined = tl_grp.seq;
+    tl_grp.joining = true;
+    return true;
+}
+
+void dooh__db_group_stepped(int rc) {
+    tl_grp.joining = false;
+    if (!tl_grp.open || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
+    /* Some failures (full, I/O, out of memory) roll back the whole transaction, and with it
+     * the writes that already answered: the group has failed. Others (a constraint) undo
+     * only the statement. */
+    if (tl_conn && sqlite3_get_autocommit(tl_conn->db)) {
+        tl_grp.open = false;
+        group_failed(tl_grp.seq, rc);
+    }
+}
+
+static void group_enable(void) {
+    tl_grp.enabled = true;
+}
+
+static uint64_t group_take(void) {
+    uint64_t g = tl_grp.joined;
+    tl_grp.joined = 0;
+    return g;
+}
+
+static void group_round_commit(void) {
+    if (tl_grp.open) group_commit(NULL);
+}
+
+static int group_status(uint64_t g) {
+    for (int i = 0; i < tl_grp.nfailed; i++) {
+        if (tl_grp.failed[i] != g) continue;
+        int base = tl_grp.failed_rc[i] & 0xff;
+        if (base == SQLITE_FULL) return 507;
+        return dooh__db_errclass(tl_grp.failed_rc[i]) == DOOH_DBERR_UNAVAILABLE ? 503 : 500;
+    }
+    return 0;
+}
+
+static void group_forget(void) {
+    tl_grp.nfailed = 0;
+}
+
+static const dooh__group_ops group_ops = { group_enable, group_take, group_round_commit,
+                                           group_status, group_forget };
+
 /* ---- the statement cache ---- */
 
 static uint64_t fnv1a(const char *s) {
@@ -237,7 +356,7 @@ static bool only_space(const char *p) {
     return true;
 }
 
-sqlite3_stmt *dooh__db_prepare(dooh_ctx *ctx, const char *sql, bool is_static, int *rc) {
+static sqlite3_stmt *prepare_cached(dooh_ctx *ctx, const char *sql, bool is_static, int *rc) {
     sqlite3 *db = dooh__db_conn(rc);
     if (db == NULL) {
         dooh__db_log(ctx, g_path ? "cannot open the database" : "the database is not open",
@@ -287,6 +406,11 @@ sqlite3_stmt *dooh__db_prepare(dooh_ctx *ctx, const char *sql, bool is_static, i
     }
     c->e[slot] = (stmt_entry){ is_static ? sql : NULL, text, h, st, c->tick };
     return st;
+}
+
+sqlite3_stmt *dooh__db_prepare(dooh_ctx *ctx, const char *sql, bool is_static, int *rc) {
+    if (tl_grp.open && !tl_grp.joining) group_commit(ctx);
+    return prepare_cached(ctx, sql, is_static, rc);
 }
 
 void dooh__db_done(sqlite3_stmt *st) {
@@ -706,6 +830,16 @@ static bool read_settings(char *msg, size_t cap) {
         }
         g_busy_ms = (int)ms;
     }
+    v = getenv("DOO_DB_GROUP_COMMIT");
+    g_group = true;
+    if (v != NULL) {
+        if (ieq(v, "on") || ieq(v, "1")) g_group = true;
+        else if (ieq(v, "off") || ieq(v, "0")) g_group = false;
+        else {
+            snprintf(msg, cap, "DOO_DB_GROUP_COMMIT must be on or off");
+            return false;
+        }
+    }
     v = getenv("DOO_DB_SYNC");
     if (v != NULL) {
         if (ieq(v, "full")) g_sync = "FULL";
@@ -760,6 +894,7 @@ bool dooh_db_open(const char *path, const dooh_table *const *tables, int ntables
     if (!set_wal(db, msg, sizeof msg)) goto fail;
     if (!ensure_schema(&ctx, db, msg, sizeof msg)) goto fail;
     ok = true;
+    dooh__group = g_group ? &group_ops : NULL;
     goto done;
 fail:
     dooh__db_thread_close();

@@ -22,6 +22,9 @@
 sqlite3_stmt *dooh__db_prepare(dooh_ctx *ctx, const char *sql, bool is_static, int *rc);
 /* Reset a statement from dooh__db_prepare and clear its bindings, ready for the next use. */
 void dooh__db_done(sqlite3_stmt *st);
+/* Run a static statement without parameters or results ("BEGIN", "COMMIT") once; its
+ * SQLite code (SQLITE_OK when it completed). */
+int dooh__db_simple(dooh_ctx *ctx, const char *sql);
 /* Bind one value at 1-based index i. */
 int dooh__db_bind(sqlite3_stmt *st, int i, const dooh_dbv *v);
 /* The calling thread's connection (opened on first use), or NULL with *rc set. */
@@ -32,6 +35,14 @@ void dooh__db_thread_close(void);
 /* Forget the opened database (tests: open another one afterwards). Closes this thread's
  * connection; other threads must have closed theirs. */
 void dooh__db_reset_for_tests(void);
+
+/* Group commit (group.h). A generated write calls dooh__db_group_join right before
+ * preparing its statement: on a server worker it opens the thread's group if needed and
+ * returns true, and the statement then runs inside it (the response waits for the commit).
+ * After stepping that statement, dooh__db_group_stepped(rc) must be called with the last
+ * code, whether or not join returned true. */
+bool dooh__db_group_join(dooh_ctx *ctx);
+void dooh__db_group_stepped(int rc);
 
 /* The DOOH_DBERR_* class of an SQLite result code. */
 int dooh__db_errclass(int rc);

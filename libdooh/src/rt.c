@@ -2,6 +2,7 @@
  * (see dooh/rt.h). String functions live in str.c.
  */
 #include "dooh/rt.h"
+#include "group.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+
+/* Set by dooh_db_open (group.h); here because every program links rt.c. */
+const dooh__group_ops *dooh__group;
 
 /* ---- context ---- */
 

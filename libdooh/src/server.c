@@ -17,6 +17,12 @@
  *
  * Deadlines are checked by a sweep once a second over the slot table (a few microseconds
  * for thousands of connections), which keeps the per-request path free of timer work.
+ *
+ * Group commit (group.h). A response to a generated write that joined the worker's open
+ * transaction is not sent when it is made: it waits on its connection (which reads nothing
+ * more meanwhile) until the round of events is handled. Then settle() commits the group once
+ * for all of them and sends them — or, when the commit failed, sends an error in their place
+ * and closes. So a 201 still means the row is committed, at one WAL append per round.
  */
 #include "http_internal.h"
 
@@ -41,10 +47,14 @@
 
 #include "dooh/auth.h"
 #include "dooh/json.h"
+#include "group.h"
 
 #define RBUF_SIZE (64 * 1024)
 #define IN_CHUNK (16 * 1024)
 #define MAX_EVENTS 256
+/* Responses a group commit holds back at most: a round settles once this many wait, so the
+ * client receives answers while the rest of the round is still being handled. */
+#define GROUP_MAX 16
 #define LINGER_MS 2000
 #define ACCEPT_PAUSE_MS 100
 #define MAX_THREADS 1024
@@ -70,6 +80,8 @@ typedef struct conn {
     bool head_done;            /* the current request's head is complete, its body is not */
     bool expect;               /* the current request sent Expect: 100-continue */
     bool cont_sent;            /* and we answered it */
+    bool unread;               /* input may remain in the socket (reading stopped for a commit) */
+    bool rdhup;                /* … and the peer has half-closed */
     int body_kind;
     uint64_t content_length;
     size_t head_len;
@@ -93,6 +105,14 @@ typedef struct server {
     int stop_fd;
     char addr_text[80];
 } server;
+
+/* A response waiting for its group to commit: its connection, the group, and where the
+ * response starts in the connection's out buffer. */
+typedef struct waiting {
+    uint64_t tag;
+    uint64_t group;
+    size_t off;
+} waiting;
 
 typedef struct worker {
     server *srv;
@@ -120,6 +140,8 @@ typedef struct worker {
     char date[DOOH_HTTP_DATE_LEN];
     uint64_t rid_counter;
     char rid[24];              /* 8 random hex digits, then a 12-digit hex counter */
+    waiting *wait;             /* responses waiting for a group commit (settle) */
+    int nwait, capwait;
 } worker;
 
 static _Atomic long g_nconns;
@@ -280,7 +302,7 @@ static bool send_pending(worker *w, conn *c) {
     }
     dooh_buf_free(&c->out);
     c->out_off = 0;
-    set_events(w, c, false);
+    if (c->out_armed) set_events(w, c, false);
     return true;
 }
 
@@ -557,16 +579,50 @@ static long handle_one(worker *w, conn *c, char *buf, size_t len) {
     return (long)total;
 }
 
+/* Park c's output until `group` commits (settle): the responses made by this read move to
+ * c->out, the one that joined the group starting at `off`. Returns false: c is not read
+ * until then. c->out is empty here, since a connection with pending output is not read. */
+static bool wait_for_commit(worker *w, conn *c, uint64_t group, size_t off) {
+    if (w->nwait == w->capwait) {
+        int cap = w->capwait ? 2 * w->capwait : 64;
+        waiting *p = realloc(w->wait, sizeof *p * (size_t)cap);
+        if (p == NULL) {
+            /* Cannot remember it: commit now and answer as usual. */
+            dooh__group->commit();
+            if (dooh__group->status(group) != 0) {
+                dooh_buf_clear(&w->obuf);
+                conn_close(w, c);
+                return false;
+            }
+            return flush(w, c);
+        }
+        w->wait = p;
+        w->capwait = cap;
+    }
+    w->wait[w->nwait++] = (waiting){ conn_tag(w, c), group, c->out.len + off };
+    dooh_buf_put(&c->out, w->obuf.p, w->obuf.len);
+    c->out_off = 0;
+    dooh_buf_clear(&w->obuf);
+    return false;
+}
+
 /* Answer every complete request in buf[0..len) and keep the incomplete rest on c. `owned`
  * says buf is c->in (else it is the worker's read buffer). Ends with one send. Returns false
  * when c must not be read now (closed, lingering or output pending). */
 static bool process(worker *w, conn *c, char *buf, size_t len, bool owned) {
     const dooh_http_limits *lim = &w->srv->lim;
-    size_t off = 0;
+    size_t off = 0, wait_off = 0;
+    uint64_t group = 0;
     while (off < len && !c->closing) {
+        size_t before = w->obuf.len;
         long r = handle_one(w, c, buf + off, len - off);
         if (r <= 0) break;
         off += (size_t)r;
+        if (dooh__group && (group = dooh__group->take()) != 0) {
+            /* The rest waits until this response is committed and sent. */
+            wait_off = before;
+            break;
+        }
     }
     if (c->closing) {
         dooh_buf_free(&c->in);
@@ -593,6 +649,7 @@ static bool process(worker *w, conn *c, char *buf, size_t len, bool owned) {
             c->deadline = w->now_ms + (int64_t)lim->header_timeout * 1000;
         }
     }
+    if (group) return wait_for_commit(w, c, group, wait_off);
     return flush(w, c);
 }
 
@@ -634,6 +691,8 @@ static void conn_read(worker *w, conn *c, bool rdhup) {
         ssize_t n = recv(c->fd, dst, room, 0);
         if (n > 0) {
             if (owned) c->in.len += (size_t)n;
+            c->unread = (size_t)n >= room || rdhup;
+            c->rdhup = rdhup;
             bool go = owned ? process(w, c, c->in.p, c->in.len, true) : process(w, c, w->rbuf, (size_t)n, false);
             if (!go) return;
             /* A short read drained the socket: the next byte will raise a new edge. After a
@@ -672,6 +731,62 @@ static void on_conn(worker *w, conn *c, uint32_t events) {
         /* Input that arrived while we were blocked raised its edge already; read it now. */
     }
     conn_read(w, c, (events & (EPOLLRDHUP | EPOLLHUP)) != 0);
+}
+
+/* The answer that replaces a response whose group failed to commit (nothing of it was
+ * written); the connection closes after it. */
+static void answer_uncommitted(worker *w, conn *c, int status) {
+    begin_response(w);
+    memset(&w->req, 0, sizeof w->req);
+    w->req.request_id = gen_request_id(w);
+    w->ctx.req = NULL;
+    dooh_res_problem(&w->ctx, &w->res, status,
+                     DOOH_LIT("the change could not be saved; nothing was written"));
+    if (status != 500) dooh_res_header(&w->res, "Retry-After", DOOH_LIT("1"));
+    finish_response(w, c, NULL, false, DOOH_CONN_CLOSE);
+}
+
+/* End of a round: commit the worker's group, then send every waiting response (or its
+ * replacement) and go on with what its connection sent after it. Responses that wait again
+ * (a later write on the same connection) are settled next round, which then does not block
+ * in epoll_wait. */
+static void settle(worker *w) {
+    if (w->nwait == 0 || dooh__group == NULL) return;
+    dooh__group->commit();
+    int n = w->nwait;
+    for (int i = 0; i < n; i++) {
+        waiting e = w->wait[i];
+        conn *c = &w->conns[(uint32_t)e.tag];
+        if (c->fd < 0 || c->gen != (uint32_t)(e.tag >> 32)) continue;
+        int status = dooh__group->status(e.group);
+        if (status != 0) {
+            c->out.len = e.off;
+            dooh_buf_free(&c->in);
+            c->head_done = false;
+            answer_uncommitted(w, c, status);
+            dooh_buf_put(&c->out, w->obuf.p, w->obuf.len);
+            dooh_buf_clear(&w->obuf);
+        }
+        if (!send_pending(w, c)) continue;
+        if (c->out.len) {
+            /* The socket is full: EPOLLOUT continues it, as after a partial flush. */
+            c->timer = T_WRITE;
+            c->deadline = w->now_ms + (int64_t)w->srv->lim.body_timeout * 1000;
+            set_events(w, c, true);
+            continue;
+        }
+        if (c->closing) {
+            conn_linger(w, c);
+            continue;
+        }
+        /* Requests that arrived behind the write, then whatever the socket holds (its edge
+         * was consumed when we stopped reading). */
+        if (c->in.len && !process(w, c, c->in.p, c->in.len, true)) continue;
+        if (c->unread) conn_read(w, c, c->rdhup);
+    }
+    memmove(w->wait, w->wait + n, sizeof *w->wait * (size_t)(w->nwait - n));
+    w->nwait -= n;
+    dooh__group->forget();
 }
 
 /* ---- accepting ---- */
@@ -787,6 +902,7 @@ static void begin_drain(worker *w) {
 static void *worker_main(void *arg) {
     worker *w = arg;
     struct epoll_event evs[MAX_EVENTS];
+    if (dooh__group) dooh__group->enable();
     tick(w);
     w->last_sweep = w->now_ms / 1000;
     for (;;) {
@@ -798,6 +914,7 @@ static void *worker_main(void *arg) {
             if (left < 1) left = 1;
             if (timeout < 0 || left < timeout) timeout = (int)left;
         }
+        if (w->nwait) timeout = 0;
         int n = epoll_wait(w->epfd, evs, MAX_EVENTS, timeout);
         tick(w);
         for (int i = 0; i < n; i++) {
@@ -809,6 +926,7 @@ static void *worker_main(void *arg) {
             } else {
                 conn *c = &w->conns[(uint32_t)tag];
                 if (c->fd >= 0 && c->gen == (uint32_t)(tag >> 32)) on_conn(w, c, evs[i].events);
+                if (w->nwait >= GROUP_MAX) settle(w);
             }
         }
         if (w->accept_paused && !w->draining && w->now_ms >= w->accept_resume) {
@@ -816,6 +934,7 @@ static void *worker_main(void *arg) {
             w->accept_paused = false;
             if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->lfd, &ev) == 0) on_accept(w);
         }
+        settle(w);
         if (w->now_ms / 1000 != w->last_sweep) {
             w->last_sweep = w->now_ms / 1000;
             sweep(w);
@@ -845,6 +964,7 @@ static void worker_free(worker *w) {
     dooh_buf_free(&w->body);
     dooh_buf_free(&w->log);
     dooh_ctx_free(&w->ctx);
+    free(w->wait);
 }
 
 /* Set up a worker around its listener; false when out of memory or descriptors. */
@@ -1141,6 +1261,9 @@ int dooh_app_run(const dooh_app *app) {
      * reset first: a shell starts background jobs with SIGINT ignored, and an ignored signal
      * is discarded instead of staying pending for sigwait. */
     signal(SIGPIPE, SIG_IGN);
+    /* A file-size limit (ulimit -f) makes a database write fail with EFBIG, answered as an
+     * error, instead of killing the process. */
+    signal(SIGXFSZ, SIG_IGN);
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     sigset_t stop_set, old_set;

@@ -73,6 +73,7 @@ double sqlite3_column_double(sqlite3_stmt *st, int i);
 const unsigned char *sqlite3_column_text(sqlite3_stmt *st, int i);
 int sqlite3_column_bytes(sqlite3_stmt *st, int i);
 int sqlite3_changes(sqlite3 *db);
+int sqlite3_get_autocommit(sqlite3 *db);
 const char *sqlite3_errmsg(sqlite3 *db);
 const char *sqlite3_errstr(int rc);
 int sqlite3_extended_errcode(sqlite3 *db);

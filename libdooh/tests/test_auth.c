@@ -293,7 +293,10 @@ static void login_should_be_limited_per_address_and_per_account(void) {
          "{\"Email\":\"ann@example.com\",\"Password\":\"correct horse\"}", NULL);
     CHECK_EQ_INT(res.status, 429);
     CHECK(strcmp(header("RateLimit-Policy"), "10;w=900") == 0);
-    CHECK(strcmp(header("Retry-After"), "90") == 0);
+    /* One failure is forgiven every 90 s; the ten hashes above may take a second or more
+     * under sanitizers on a busy machine, which the bucket has already refilled. */
+    int retry = atoi(header("Retry-After"));
+    CHECK(retry >= 80 && retry <= 90);
     dooh_rl_reset_for_tests();
 }
 

@@ -12,6 +12,7 @@
 #include "db_fixture.h"
 #include "dooh/json.h"
 #include "../src/db_internal.h"
+#include "../src/group.h"
 
 static char dir[64];
 static char dbfile[128];
@@ -552,6 +553,99 @@ static void statement_cache_should_stay_bounded(void) {
     CHECK_EQ_INT(dooh_db_query(&ctx, "SELECT 1", NULL, 0, &rows), DOOH_DBERR_NONE);
 }
 
+/* ---- group commit (group.h) ---- */
+
+/* Rows with this title, counted on a second connection (sees only what is committed). */
+static int committed(const char *title) {
+    char path[160], sql[200];
+    sqlite3 *other = NULL;
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+    snprintf(path, sizeof path, "%s/app.db", dir);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM tasks WHERE title = '%s'", title);
+    if (sqlite3_open_v2(path, &other, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v3(other, sql, -1, 0, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = (int)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close_v2(other);
+    return n;
+}
+
+static bool commit_round(void) {
+    dooh__group->commit();
+    return true;
+}
+
+static void writes_should_share_a_group_until_a_read_or_the_round_commits_it(void) {
+    CHECK(open_fixture());
+    CHECK(dooh__group != NULL);
+    post(&fx_tasks, "{\"Title\":\"g-one\"}");
+    CHECK_EQ_INT(res.status, 201);
+    CHECK_EQ_INT((int)dooh__group->take(), 0); /* not a server worker: no group */
+    CHECK_EQ_INT(committed("g-one"), 1);
+
+    dooh__group->enable();
+    post(&fx_tasks, "{\"Title\":\"g-two\"}");
+    CHECK_EQ_INT(res.status, 201);
+    uint64_t g = dooh__group->take();
+    CHECK(g != 0);
+    CHECK_EQ_INT(committed("g-two"), 0); /* answered, waiting for the commit */
+    call(dooh_crud_update, &fx_tasks, DOOH_PATCH, "1", NULL, "{\"Done\":true}",
+         "application/json", NULL);
+    CHECK_EQ_INT(res.status, 200);
+    CHECK(dooh__group->take() == g); /* the same group */
+    call(dooh_crud_list, &fx_tasks, DOOH_GET, NULL, "Title=eq.g-two", NULL, NULL, NULL);
+    CHECK_EQ_INT(res.status, 200);
+    CHECK_EQ_INT((int)dooh__group->take(), 0); /* a read joins nothing … */
+    CHECK_EQ_INT(committed("g-two"), 1);       /* … and commits the group before it runs */
+    CHECK_EQ_INT(dooh__group->status(g), 0);
+
+    post(&fx_tasks, "{\"Title\":\"g-three\"}");
+    uint64_t g2 = dooh__group->take();
+    CHECK(g2 != 0 && g2 != g);
+    post(&fx_tasks, "{\"Title\":\"g-three\"}"); /* a conflict inside the group … */
+    CHECK_EQ_INT(res.status, 409);
+    CHECK(dooh__group->take() == g2);               /* … undoes only its own statement */
+    dooh__group->commit();
+    CHECK_EQ_INT(committed("g-three"), 1);
+    CHECK_EQ_INT(dooh__group->status(g2), 0);
+    dooh__group->forget();
+}
+
+/* A COMMIT that fails (here: a deferred foreign key, the only failure a test can force on
+ * a healthy disk; the wire test uses a file-size limit) rolls back every write of the group
+ * and reports it, so the server replaces the responses that waited for it. */
+static void failed_commit_should_roll_back_the_group_and_report_it(void) {
+    int rc;
+    post(&fx_tasks, "{\"Title\":\"lost-one\"}");
+    CHECK_EQ_INT(res.status, 201);
+    post(&fx_tasks, "{\"Title\":\"lost-two\"}");
+    CHECK_EQ_INT(res.status, 201);
+    uint64_t g = dooh__group->take();
+    CHECK(g != 0);
+    sqlite3 *db = dooh__db_conn(&rc);
+    CHECK_EQ_INT(sqlite3_exec(db, "PRAGMA defer_foreign_keys = ON; INSERT INTO tasks (title, "
+                              "owner_id) VALUES ('dangling', 424242)", NULL, NULL, NULL), SQLITE_OK);
+    bool ok = true;
+    capture_stderr(commit_round, &ok);
+    CHECK(strstr(captured, "\"msg\":\"cannot commit a group of writes\""));
+    CHECK_EQ_INT(dooh__group->status(g), 500);
+    CHECK_EQ_INT(committed("lost-one"), 0);
+    CHECK_EQ_INT(committed("lost-two"), 0);
+    CHECK_EQ_INT(committed("dangling"), 0);
+    dooh__group->forget();
+    CHECK_EQ_INT(dooh__group->status(g), 0); /* outcomes last one round */
+    /* The connection is usable again: the next write starts a new group. */
+    post(&fx_tasks, "{\"Title\":\"after\"}");
+    CHECK_EQ_INT(res.status, 201);
+    dooh__group->commit();
+    CHECK_EQ_INT(committed("after"), 1);
+    dooh__group->forget();
+    dooh__db_reset_for_tests(); /* leaves group mode for the tests after this one */
+    open_db();
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/doo-dbtest-XXXXXX");
     if (!mkdtemp(dir)) return 2;
@@ -579,6 +673,8 @@ int main(void) {
     RUN(exec_should_count_changes_and_map_errors);
     RUN(hash_fields_should_never_be_stored_as_sent);
     RUN(statement_cache_should_stay_bounded);
+    RUN(writes_should_share_a_group_until_a_read_or_the_round_commits_it);
+    RUN(failed_commit_should_roll_back_the_group_and_report_it);
     dooh__db_reset_for_tests();
     dooh_buf_free(&body);
     dooh_ctx_free(&ctx);

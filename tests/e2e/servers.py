@@ -155,8 +155,13 @@ def build_demo(name: str, out_dir: Path) -> Path:
     assert needs, f"{demo} has no /* needs: */ line"
     sources = [str(libdooh / "src" / src) for src in needs.group(1).split()]
     out = out_dir / name
+    # test_sanitized.py re-runs the demo suites against AddressSanitizer + UBSan builds.
+    opt = ["-O2"]
+    if os.environ.get("DOO_E2E_DEMO_SANITIZE") == "1":
+        import sanitized
+        opt = sanitized.SAN_FLAGS
     proc = subprocess.run(
-        ["gcc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-Werror",
+        ["gcc", "-std=c11", "-D_GNU_SOURCE", *opt, "-Wall", "-Wextra", "-Werror",
          f"-I{libdooh / 'include'}", f"-I{libdooh / 'tests'}", *sources, str(demo), str(lib),
          "-lpthread", "-o", str(out)],
         capture_output=True, text=True, check=False)

@@ -2,7 +2,8 @@
 
 `sanitized.py` builds examples/hello and examples/handlers with sanitizers; this test runs the
 wire tests of tests/e2e (SUITE below) in a child pytest with DOO_E2E_BINARY_HELLO/HANDLERS pointing at them
-and every server's stderr collected in one folder. It passes when the child run passes and no
+(and DOO_E2E_DEMO_SANITIZE=1, so the suites that build a hand-written demo server build it
+with the same sanitizers) and every server's stderr collected in one folder. It passes when the child run passes and no
 server wrote a sanitizer report (a report also makes the server exit non-zero, which the
 fixtures catch). Left out: test_cli.py (it builds through zig on purpose) and the
 `measurement` tests (memory and CPU figures mean nothing under ASan's allocator).
@@ -22,7 +23,10 @@ import sanitized
 HERE = Path(__file__).resolve().parent
 # The e2e files that exercise hello and handlers through DOO_E2E_BINARY_*.
 SUITE = ["test_hello.py", "test_handlers.py", "test_protocol.py", "test_hostile.py",
-         "test_connections.py"]
+         "test_connections.py",
+         # These build libdooh/tests/demo_*.c themselves, with sanitizers under
+         # DOO_E2E_DEMO_SANITIZE=1: group commit (demo_db) and accounts (demo_auth).
+         "test_group_commit.py", "test_auth.py"]
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed")
@@ -36,7 +40,7 @@ def test_e2e_suite_passes_against_sanitizer_builds(tmp_path: Path) -> None:
     env = {**os.environ, **sanitized.SERVER_ENV,
            "DOO_E2E_BINARY_HELLO": str(bins["hello"]),
            "DOO_E2E_BINARY_HANDLERS": str(bins["handlers"]),
-           "DOO_E2E_SERVER_LOG_DIR": str(logs)}
+           "DOO_E2E_SERVER_LOG_DIR": str(logs), "DOO_E2E_DEMO_SANITIZE": "1"}
     files = [str(HERE / f) for f in SUITE if (HERE / f).exists()]
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                           "-m", "not measurement", *files],
