@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db_internal.h"
 #include "group.h"
@@ -70,6 +71,10 @@ typedef struct group_state {
 } group_state;
 
 static _Thread_local group_state tl_grp;
+/* Held by the worker whose group is open, from BEGIN IMMEDIATE to COMMIT: another worker
+ * with a write waits here (woken the moment it is released) instead of polling SQLite's
+ * file lock. */
+static pthread_mutex_t g_group_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool g_group = true;                /* DOO_DB_GROUP_COMMIT */
 
 /* ---- errors and logging ---- */
@@ -178,6 +183,25 @@ static int exec_simple(sqlite3 *db, const char *sql) {
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+/* SQLite calls this while another connection holds a lock this one needs. The holder is
+ * almost always another worker finishing a group commit, which takes a fraction of a
+ * millisecond, so the first waits are 20 µs (SQLite's own handler sleeps 1 ms and more from
+ * the start, which stalls every connection of the waiting worker); after 2 ms it waits in
+ * 1 ms steps, until DOO_DB_BUSY_TIMEOUT_MS has passed since the first call. */
+static int busy_wait(void *arg, int count) {
+    static _Thread_local struct timespec first;
+    struct timespec now;
+    (void)arg;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (count == 0) first = now;
+    int64_t waited_us = (int64_t)(now.tv_sec - first.tv_sec) * 1000000 +
+                        (now.tv_nsec - first.tv_nsec) / 1000;
+    if (waited_us >= (int64_t)g_busy_ms * 1000) return 0;
+    struct timespec nap = { 0, waited_us < 2000 ? 100000 : 1000000 };
+    nanosleep(&nap, NULL);
+    return 1;
+}
+
 /* Open g_path with this connection's settings. Returns an SQLite code; *db is set (possibly
  * to a handle that must be closed) either way. */
 static int open_db(sqlite3 **db) {
@@ -186,7 +210,7 @@ static int open_db(sqlite3 **db) {
                              SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) return rc;
     sqlite3_extended_result_codes(*db, 1);
-    sqlite3_busy_timeout(*db, g_busy_ms);
+    sqlite3_busy_handler(*db, busy_wait, NULL);
     snprintf(pragmas, sizeof pragmas, "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;", g_sync);
     return exec_simple(*db, pragmas);
 }
@@ -278,18 +302,24 @@ static void group_failed(uint64_t g, int rc) {
 static void group_commit(dooh_ctx *ctx) {
     tl_grp.open = false;
     int rc = group_exec(ctx, "COMMIT");
-    if (rc == SQLITE_OK) return;
-    sqlite3 *db = tl_conn ? tl_conn->db : NULL;
-    dooh__db_log(ctx, "cannot commit a group of writes", rc, db ? sqlite3_errmsg(db) : NULL);
-    if (db && !sqlite3_get_autocommit(db)) group_exec(ctx, "ROLLBACK");
-    group_failed(tl_grp.seq, rc);
+    if (rc != SQLITE_OK) {
+        sqlite3 *db = tl_conn ? tl_conn->db : NULL;
+        dooh__db_log(ctx, "cannot commit a group of writes", rc, db ? sqlite3_errmsg(db) : NULL);
+        if (db && !sqlite3_get_autocommit(db)) group_exec(ctx, "ROLLBACK");
+        group_failed(tl_grp.seq, rc);
+    }
+    pthread_mutex_unlock(&g_group_lock);
 }
 
 bool dooh__db_group_join(dooh_ctx *ctx) {
     if (!tl_grp.enabled) return false;
     if (!tl_grp.open) {
         /* Not joining yet: the BEGIN itself must not commit anything. */
-        if (group_exec(ctx, "BEGIN IMMEDIATE") != SQLITE_OK) return false;
+        pthread_mutex_lock(&g_group_lock);
+        if (group_exec(ctx, "BEGIN IMMEDIATE") != SQLITE_OK) {
+            pthread_mutex_unlock(&g_group_lock);
+            return false;
+        }
         tl_grp.open = true;
         tl_grp.seq++;
     }
@@ -307,6 +337,7 @@ void dooh__db_group_stepped(int rc) {
     if (tl_conn && sqlite3_get_autocommit(tl_conn->db)) {
         tl_grp.open = false;
         group_failed(tl_grp.seq, rc);
+        pthread_mutex_unlock(&g_group_lock);
     }
 }
 

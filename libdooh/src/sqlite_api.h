@@ -51,7 +51,7 @@ int sqlite3_open_v2(const char *filename, sqlite3 **db, int flags, const char *v
 int sqlite3_close_v2(sqlite3 *db);
 int sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
                  void *arg, char **errmsg);
-int sqlite3_busy_timeout(sqlite3 *db, int ms);
+int sqlite3_busy_handler(sqlite3 *db, int (*fn)(void *, int), void *arg);
 int sqlite3_extended_result_codes(sqlite3 *db, int onoff);
 int sqlite3_prepare_v3(sqlite3 *db, const char *sql, int nbyte, unsigned int flags,
                        sqlite3_stmt **stmt, const char **tail);

@@ -40,10 +40,12 @@ def stored_titles(db: Path) -> list[str]:
         return [t for (t,) in c.execute("SELECT title FROM tasks ORDER BY id")]
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 def test_concurrent_writes_are_each_answered_once_with_their_own_row(
-        demo_db: Path, tmp_path: Path, server_factory: Callable[..., Server]) -> None:
+        demo_db: Path, tmp_path: Path, server_factory: Callable[..., Server], threads: int) -> None:
+    """With two workers, their groups take turns (one write transaction at a time)."""
     db = tmp_path / "group.db"
-    s = server_factory(demo_db, env={"DATABASE_URL": f"sqlite:{db}"})
+    s = server_factory(demo_db, threads=threads, env={"DATABASE_URL": f"sqlite:{db}"})
     conns = [Conn(s.port) for _ in range(64)]
     try:
         # Every request is on the wire before the first answer is read: one worker sees
