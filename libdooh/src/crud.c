@@ -400,6 +400,7 @@ static void run_row(dooh_ctx *ctx, dooh_response *res, const dooh_table *t, cons
     int rc, nout, nall;
     int *cols = output_cols(ctx, t, &nout, &nall);
     if (w) dooh__db_group_join(ctx);
+    else dooh__db_read_shared();
     sqlite3_stmt *st = dooh__db_prepare(ctx, sql, false, &rc);
     if (st == NULL) {
         if (w) dooh__db_group_stepped(rc);
@@ -470,6 +471,7 @@ static bool wants_count(const dooh_request *req) {
 static int list_rows(dooh_ctx *ctx, dooh_response *res, const dooh_table *t,
                      const dooh__listq *q, int64_t *n) {
     int rc;
+    dooh__db_read_shared();
     sqlite3_stmt *st = dooh__db_prepare(ctx, q->sql, false, &rc);
     if (st == NULL) return rc;
     for (int i = 0; i < q->nparams; i++) dooh__db_bind(st, i + 1, &q->params[i]);

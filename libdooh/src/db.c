@@ -63,6 +63,10 @@ typedef struct group_state {
     bool enabled;      /* a server worker, group commit on */
     bool open;         /* BEGIN IMMEDIATE done, COMMIT pending */
     bool joining;      /* the next prepare is the write that joined: it runs inside */
+    bool batch;        /* the server is answering requests of one read (one input buffer) */
+    bool reading;      /* the next prepare is a CRUD read that may share the batch's snapshot */
+    bool snap;         /* a read transaction (BEGIN) is open for the batch */
+    int reads;         /* CRUD reads in this batch so far */
     uint64_t seq;      /* the open (or last) group */
     uint64_t joined;   /* the group the current request joined; 0 when none */
     uint64_t failed[8];/* groups of this round whose commit failed … */
@@ -311,8 +315,15 @@ static void group_commit(dooh_ctx *ctx) {
     pthread_mutex_unlock(&g_group_lock);
 }
 
+/* End the batch's read transaction, if one is open. */
+static void snap_end(dooh_ctx *ctx) {
+    tl_grp.snap = false;
+    if (tl_conn && !sqlite3_get_autocommit(tl_conn->db)) group_exec(ctx, "COMMIT");
+}
+
 bool dooh__db_group_join(dooh_ctx *ctx) {
     if (!tl_grp.enabled) return false;
+    if (tl_grp.snap) snap_end(ctx);
     if (!tl_grp.open) {
         /* Not joining yet: the BEGIN itself must not commit anything. */
         pthread_mutex_lock(&g_group_lock);
@@ -369,8 +380,22 @@ static void group_forget(void) {
     tl_grp.nfailed = 0;
 }
 
+/* Requests answered from one input buffer arrived before any of them is handled, so their
+ * CRUD reads may share one snapshot: every commit acknowledged before they were sent is in
+ * it. That saves the two fcntl calls (and an fstat) SQLite makes to start each read
+ * transaction. Any other statement ends the snapshot first. */
+static void group_batch(bool on) {
+    tl_grp.batch = on;
+    tl_grp.reads = 0;
+    if (!on && tl_grp.snap) snap_end(NULL);
+}
+
+void dooh__db_read_shared(void) {
+    tl_grp.reading = tl_grp.batch;
+}
+
 static const dooh__group_ops group_ops = { group_enable, group_take, group_round_commit,
-                                           group_status, group_forget };
+                                           group_status, group_forget, group_batch };
 
 /* ---- the statement cache ---- */
 
@@ -441,6 +466,13 @@ static sqlite3_stmt *prepare_cached(dooh_ctx *ctx, const char *sql, bool is_stat
 
 sqlite3_stmt *dooh__db_prepare(dooh_ctx *ctx, const char *sql, bool is_static, int *rc) {
     if (tl_grp.open && !tl_grp.joining) group_commit(ctx);
+    bool reading = tl_grp.reading;
+    tl_grp.reading = false;
+    if (tl_grp.snap && !reading) snap_end(ctx);
+    /* From the second read on: a lone request pays no BEGIN and COMMIT. */
+    if (reading && ++tl_grp.reads >= 2 && !tl_grp.snap && tl_conn &&
+        sqlite3_get_autocommit(tl_conn->db) && group_exec(ctx, "BEGIN") == SQLITE_OK)
+        tl_grp.snap = true;
     return prepare_cached(ctx, sql, is_static, rc);
 }
 

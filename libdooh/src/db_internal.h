@@ -42,6 +42,9 @@ void dooh__db_reset_for_tests(void);
  * After stepping that statement, dooh__db_group_stepped(rc) must be called with the last
  * code, whether or not join returned true. */
 bool dooh__db_group_join(dooh_ctx *ctx);
+/* A CRUD read calls this right before preparing its statement: while the server answers the
+ * requests of one input buffer, such reads share one read transaction. */
+void dooh__db_read_shared(void);
 void dooh__db_group_stepped(int rc);
 
 /* The DOOH_DBERR_* class of an SQLite result code. */

@@ -13,6 +13,7 @@
 #ifndef DOOH_GROUP_H
 #define DOOH_GROUP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct dooh__group_ops {
@@ -21,6 +22,8 @@ typedef struct dooh__group_ops {
     void (*commit)(void);          /* end the round: commit the open group, if any */
     int (*status)(uint64_t group); /* 0 if it committed, else the HTTP status to answer */
     void (*forget)(void);          /* drop this round's outcomes */
+    void (*batch)(bool on);        /* around the requests of one input buffer (reads share
+                                      one snapshot); off ends it */
 } dooh__group_ops;
 
 extern const dooh__group_ops *dooh__group;

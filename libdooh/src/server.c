@@ -613,6 +613,7 @@ static bool process(worker *w, conn *c, char *buf, size_t len, bool owned) {
     const dooh_http_limits *lim = &w->srv->lim;
     size_t off = 0, wait_off = 0;
     uint64_t group = 0;
+    if (dooh__group) dooh__group->batch(true);
     while (off < len && !c->closing) {
         size_t before = w->obuf.len;
         long r = handle_one(w, c, buf + off, len - off);
@@ -624,6 +625,7 @@ static bool process(worker *w, conn *c, char *buf, size_t len, bool owned) {
             break;
         }
     }
+    if (dooh__group) dooh__group->batch(false);
     if (c->closing) {
         dooh_buf_free(&c->in);
     } else if (off < len) {

@@ -613,6 +613,47 @@ static void writes_should_share_a_group_until_a_read_or_the_round_commits_it(voi
     dooh__group->forget();
 }
 
+/* The CRUD reads answered from one input buffer share one snapshot, from the second read
+ * on; anything else ends it. */
+static void reads_of_one_batch_should_share_a_snapshot(void) {
+    int rc;
+    char path[160];
+    sqlite3 *other = NULL;
+    snprintf(path, sizeof path, "%s/app.db", dir);
+    CHECK_EQ_INT(sqlite3_open_v2(path, &other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3 *db = dooh__db_conn(&rc);
+    dooh__group->batch(true);
+    call(dooh_crud_get, &fx_tasks, DOOH_GET, "1", NULL, NULL, NULL, NULL);
+    CHECK_EQ_INT(res.status, 200);
+    CHECK_EQ_INT(sqlite3_get_autocommit(db), 1); /* a lone read: no transaction */
+    call(dooh_crud_list, &fx_tasks, DOOH_GET, NULL, "Title=eq.snap&select=Title", NULL, NULL, NULL);
+    CHECK_EQ_INT(sqlite3_get_autocommit(db), 0); /* the second opened the shared snapshot */
+    CHECK_EQ_INT(sqlite3_exec(other, "INSERT INTO tasks (title) VALUES ('snap')", NULL, NULL,
+                              NULL), SQLITE_OK);
+    call(dooh_crud_list, &fx_tasks, DOOH_GET, NULL, "Title=eq.snap&select=Title", NULL, NULL, NULL);
+    CHECK_BODY("{\"data\":[]}"); /* same snapshot: the later commit is not in it */
+    int64_t n = 0;
+    dooh_ctx_reset(&ctx);
+    CHECK_EQ_INT(dooh_db_exec(&ctx, "UPDATE tasks SET done = 0 WHERE title = 'snap'", NULL, 0, &n),
+                 DOOH_DBERR_NONE); /* not a CRUD read: ends the snapshot, sees the row */
+    CHECK_EQ_INT((int)n, 1);
+    CHECK_EQ_INT(sqlite3_get_autocommit(db), 1);
+    dooh__group->batch(false);
+    dooh__group->batch(true);
+    call(dooh_crud_list, &fx_tasks, DOOH_GET, NULL, "Title=eq.snap&select=Title", NULL, NULL, NULL);
+    call(dooh_crud_list, &fx_tasks, DOOH_GET, NULL, "Title=eq.snap&select=Title", NULL, NULL, NULL);
+    CHECK_BODY("{\"data\":[{\"Title\":\"snap\"}]}");
+    post(&fx_tasks, "{\"Title\":\"snap-2\"}"); /* a write ends the snapshot, then joins */
+    CHECK_EQ_INT(res.status, 201);
+    CHECK(dooh__group->take() != 0);
+    dooh__group->batch(false);
+    dooh__group->commit();
+    dooh__group->forget();
+    CHECK_EQ_INT(sqlite3_get_autocommit(db), 1);
+    CHECK_EQ_INT(committed("snap-2"), 1);
+    sqlite3_close_v2(other);
+}
+
 /* A COMMIT that fails (here: a deferred foreign key, the only failure a test can force on
  * a healthy disk; the wire test uses a file-size limit) rolls back every write of the group
  * and reports it, so the server replaces the responses that waited for it. */
@@ -674,6 +715,7 @@ int main(void) {
     RUN(hash_fields_should_never_be_stored_as_sent);
     RUN(statement_cache_should_stay_bounded);
     RUN(writes_should_share_a_group_until_a_read_or_the_round_commits_it);
+    RUN(reads_of_one_batch_should_share_a_snapshot);
     RUN(failed_commit_should_roll_back_the_group_and_report_it);
     dooh__db_reset_for_tests();
     dooh_buf_free(&body);

@@ -93,6 +93,30 @@ def test_pipelined_writes_and_reads_are_answered_in_order(
     assert stored_titles(db) == ["pipe-a", "pipe-b"]
 
 
+def test_reads_sent_after_a_write_was_acknowledged_see_it(
+        demo_db: Path, tmp_path: Path, server_factory: Callable[..., Server]) -> None:
+    """Pipelined reads share one snapshot; it must never be older than the bytes it answers.
+    Two workers, readers spread over both, each read batch sent after the 201."""
+    db = tmp_path / "seen.db"
+    s = server_factory(demo_db, threads=2, env={"DATABASE_URL": f"sqlite:{db}"})
+    with Conn(s.port) as writer:
+        readers = [Conn(s.port) for _ in range(4)]
+        try:
+            for i in range(100):
+                r = writer.request("POST", "/tasks", JSON, json.dumps({"Title": f"seen-{i}"}).encode())
+                assert r.status == 201
+                rid = json.loads(r.body)["data"]["id"]
+                reader = readers[i % 4]
+                reader.send(request_bytes("GET", f"/tasks/{rid}") * 3)
+                for _ in range(3):
+                    got = reader.read_response()
+                    assert got.status == 200, (i, str(got))
+                    assert json.loads(got.body)["data"]["Title"] == f"seen-{i}"
+        finally:
+            for c in readers:
+                c.close()
+
+
 def test_a_group_that_cannot_be_committed_is_answered_500_and_stores_nothing(
         demo_db: Path, tmp_path: Path, server_factory: Callable[..., Server]) -> None:
     """A file-size limit (what `ulimit -f` sets) makes the WAL append of a COMMIT fail with
