@@ -11,7 +11,10 @@
  * the thread that read it; nothing on that path takes a lock or allocates beyond the arena.
  *
  * Steady state per read: one recv into the worker's read buffer, every complete request in
- * it answered into one output buffer, one send. A connection owns memory only while it has
+ * it answered into one output buffer, one send. A round of events has two phases: first each
+ * ready connection is read once into its own slice of the read buffer (gather), then their
+ * requests are answered in event order (run_ready), so that database reads of one round can
+ * share a snapshot (group.h). A connection owns memory only while it has
  * a partial request (`in`) or unsent output (`out`), so idle keep-alive connections cost
  * just their slot. Sockets are edge-triggered; EPOLLOUT is armed only after a partial send.
  *
@@ -49,7 +52,12 @@
 #include "dooh/json.h"
 #include "group.h"
 
-#define RBUF_SIZE (64 * 1024)
+#define RBUF_SIZE (256 * 1024)
+/* A read into the read buffer gets at least this much room; below it, it goes to the
+ * connection's own buffer. */
+#define RBUF_MIN (16 * 1024)
+/* The first phase of a round stops to answer once this much input is gathered. */
+#define GATHER_MAX (32 * 1024)
 #define IN_CHUNK (16 * 1024)
 #define MAX_EVENTS 256
 /* Responses a group commit holds back at most: a round settles once this many wait, so the
@@ -106,6 +114,14 @@ typedef struct server {
     char addr_text[80];
 } server;
 
+/* A connection read in the first phase of a round: its bytes are w->rbuf[off, off + len),
+ * or the tail of its own buffer c->in when `owned`. */
+typedef struct ready {
+    uint64_t tag;
+    size_t off, len;
+    bool owned;
+} ready;
+
 /* A response waiting for its group to commit: its connection, the group, and where the
  * response starts in the connection's out buffer. */
 typedef struct waiting {
@@ -140,6 +156,9 @@ typedef struct worker {
     char date[DOOH_HTTP_DATE_LEN];
     uint64_t rid_counter;
     char rid[24];              /* 8 random hex digits, then a 12-digit hex counter */
+    size_t rbuf_used;          /* bytes of rbuf holding this round's unprocessed input */
+    ready ready[MAX_EVENTS];   /* connections read in this round, in event order */
+    int nready;
     waiting *wait;             /* responses waiting for a group commit (settle) */
     int nwait, capwait;
 } worker;
@@ -613,7 +632,6 @@ static bool process(worker *w, conn *c, char *buf, size_t len, bool owned) {
     const dooh_http_limits *lim = &w->srv->lim;
     size_t off = 0, wait_off = 0;
     uint64_t group = 0;
-    if (dooh__group) dooh__group->batch(true);
     while (off < len && !c->closing) {
         size_t before = w->obuf.len;
         long r = handle_one(w, c, buf + off, len - off);
@@ -625,7 +643,6 @@ static bool process(worker *w, conn *c, char *buf, size_t len, bool owned) {
             break;
         }
     }
-    if (dooh__group) dooh__group->batch(false);
     if (c->closing) {
         dooh_buf_free(&c->in);
     } else if (off < len) {
@@ -673,29 +690,47 @@ static bool in_reserve(conn *c) {
     return dooh_buf_reserve(&c->in, want);
 }
 
+/* Where the next read from c goes: the tail of c->in when it holds a partial request (or
+ * this round's input has used up the read buffer), else the free part of the worker's read
+ * buffer. False when c->in cannot grow: c is closed then. */
+static bool read_target(worker *w, conn *c, bool *owned, char **dst, size_t *room) {
+    *owned = c->in.len > 0 || RBUF_SIZE - w->rbuf_used < RBUF_MIN;
+    if (*owned) {
+        if (!in_reserve(c)) {
+            conn_close(w, c);
+            return false;
+        }
+        *dst = c->in.p + c->in.len;
+        *room = c->in.cap - c->in.len;
+    } else {
+        *dst = w->rbuf + w->rbuf_used;
+        *room = RBUF_SIZE - w->rbuf_used;
+    }
+    return true;
+}
+
+/* Read snapshots (group.h): CRUD reads may share one only while every byte they answer was
+ * received before it began, so any read from a socket ends the current one. */
+static void reads_shared(bool on) {
+    if (dooh__group) dooh__group->batch(on);
+}
+
 /* Read from c until the socket is drained (edge-triggered), answering as we go. */
 static void conn_read(worker *w, conn *c, bool rdhup) {
     for (;;) {
-        bool owned = c->in.len > 0;
+        bool owned;
         char *dst;
         size_t room;
-        if (owned) {
-            if (!in_reserve(c)) {
-                conn_close(w, c);
-                return;
-            }
-            dst = c->in.p + c->in.len;
-            room = c->in.cap - c->in.len;
-        } else {
-            dst = w->rbuf;
-            room = RBUF_SIZE;
-        }
+        if (!read_target(w, c, &owned, &dst, &room)) return;
+        reads_shared(false);
         ssize_t n = recv(c->fd, dst, room, 0);
         if (n > 0) {
             if (owned) c->in.len += (size_t)n;
             c->unread = (size_t)n >= room || rdhup;
             c->rdhup = rdhup;
-            bool go = owned ? process(w, c, c->in.p, c->in.len, true) : process(w, c, w->rbuf, (size_t)n, false);
+            reads_shared(true);
+            bool go = owned ? process(w, c, c->in.p, c->in.len, true) : process(w, c, dst, (size_t)n, false);
+            reads_shared(false);
             if (!go) return;
             /* A short read drained the socket: the next byte will raise a new edge. After a
              * half-close we keep reading to see the EOF, which raises no further event. */
@@ -711,6 +746,62 @@ static void conn_read(worker *w, conn *c, bool rdhup) {
         conn_close(w, c);
         return;
     }
+}
+
+/* A round has two phases. First every ready connection is read once (gather), then their
+ * requests are answered in event order (run_ready). Every request answered in the second
+ * phase was received before any of them was handled, so their CRUD reads can share one
+ * snapshot (group.h) — which saves SQLite's per-transaction locking calls on every read but
+ * the first. A connection whose read filled its room is read on (conn_read) after its turn. */
+static void gather(worker *w, conn *c, bool rdhup) {
+    for (;;) {
+        bool owned;
+        char *dst;
+        size_t room;
+        if (!read_target(w, c, &owned, &dst, &room)) return;
+        ssize_t n = recv(c->fd, dst, room, 0);
+        if (n > 0) {
+            ready *r = &w->ready[w->nready++];
+            *r = (ready){ conn_tag(w, c), owned ? 0 : w->rbuf_used, (size_t)n, owned };
+            if (owned) c->in.len += (size_t)n;
+            else w->rbuf_used += (size_t)n;
+            c->unread = (size_t)n >= room || rdhup;
+            c->rdhup = rdhup;
+            return;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (w->draining && c->in.len == 0) conn_close(w, c);
+            return;
+        }
+        conn_close(w, c);
+        return;
+    }
+}
+
+static void settle(worker *w);
+
+static void run_ready(worker *w) {
+    reads_shared(true);
+    for (int i = 0; i < w->nready; i++) {
+        ready e = w->ready[i];
+        conn *c = &w->conns[(uint32_t)e.tag];
+        if (c->fd < 0 || c->gen != (uint32_t)(e.tag >> 32)) continue;
+        bool go = e.owned ? process(w, c, c->in.p, c->in.len, true)
+                          : process(w, c, w->rbuf + e.off, e.len, false);
+        if (go && c->unread) {
+            conn_read(w, c, c->rdhup);
+            reads_shared(true);
+        }
+        if (w->nwait >= GROUP_MAX) {
+            reads_shared(false);
+            settle(w);
+            reads_shared(true);
+        }
+    }
+    reads_shared(false);
+    w->nready = 0;
+    w->rbuf_used = 0;
 }
 
 /* Handle an epoll event for a connection: pending output first, then input. */
@@ -732,7 +823,7 @@ static void on_conn(worker *w, conn *c, uint32_t events) {
         }
         /* Input that arrived while we were blocked raised its edge already; read it now. */
     }
-    conn_read(w, c, (events & (EPOLLRDHUP | EPOLLHUP)) != 0);
+    gather(w, c, (events & (EPOLLRDHUP | EPOLLHUP)) != 0);
 }
 
 /* The answer that replaces a response whose group failed to commit (nothing of it was
@@ -928,7 +1019,8 @@ static void *worker_main(void *arg) {
             } else {
                 conn *c = &w->conns[(uint32_t)tag];
                 if (c->fd >= 0 && c->gen == (uint32_t)(tag >> 32)) on_conn(w, c, evs[i].events);
-                if (w->nwait >= GROUP_MAX) settle(w);
+                /* Answer what was gathered while it is still in the cache. */
+                if (w->rbuf_used >= GATHER_MAX) run_ready(w);
             }
         }
         if (w->accept_paused && !w->draining && w->now_ms >= w->accept_resume) {
@@ -936,6 +1028,7 @@ static void *worker_main(void *arg) {
             w->accept_paused = false;
             if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->lfd, &ev) == 0) on_accept(w);
         }
+        run_ready(w);
         settle(w);
         if (w->now_ms / 1000 != w->last_sweep) {
             w->last_sweep = w->now_ms / 1000;

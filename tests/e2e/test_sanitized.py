@@ -40,7 +40,10 @@ def test_e2e_suite_passes_against_sanitizer_builds(tmp_path: Path) -> None:
     env = {**os.environ, **sanitized.SERVER_ENV,
            "DOO_E2E_BINARY_HELLO": str(bins["hello"]),
            "DOO_E2E_BINARY_HANDLERS": str(bins["handlers"]),
-           "DOO_E2E_SERVER_LOG_DIR": str(logs), "DOO_E2E_DEMO_SANITIZE": "1"}
+           "DOO_E2E_SERVER_LOG_DIR": str(logs), "DOO_E2E_DEMO_SANITIZE": "1",
+           # The demo builds import doo; the child runs in tests/e2e.
+           "PYTHONPATH": os.pathsep.join(p for p in (str(HERE.parent.parent),
+                                                     os.environ.get("PYTHONPATH")) if p)}
     files = [str(HERE / f) for f in SUITE if (HERE / f).exists()]
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                           "-m", "not measurement", *files],
