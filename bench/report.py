@@ -74,7 +74,8 @@ def ratio(a: float | None, b: float | None) -> str:
 
 
 def targets(rows: list[dict[str, Any]], cold: list[dict[str, Any]] | None,
-            build: dict[str, Any] | None) -> list[str]:
+            build: dict[str, Any] | None,
+            pairs: list[dict[str, Any]] | None = None) -> list[str]:
     def get(peer: str, mode: str, route: str, key: str) -> float | None:
         r = cell(rows, peer, mode, route)
         return float(r[key]) if r and r.get(key) is not None else None
@@ -90,6 +91,14 @@ def targets(rows: list[dict[str, Any]], cold: list[dict[str, Any]] | None,
         ok = bool(d and n and g and d >= 0.97 * n and d >= 1.6 * g)
         add(f"{ROUTE_NAMES[route]} non-pipelined, pinned", "≥ 0.97 × nginx, ≥ 1.6 × Go",
             f"{ratio(d, n)} nginx, {ratio(d, g)} Go", ok if d else None)
+        pr = next((p for p in pairs or [] if p["route"] == route), None)
+        if pr:
+            add(f"{ROUTE_NAMES[route]} paired with nginx (alternating runs)",
+                "≥ 0.97 × nginx; CPU ≤ 0.85 × nginx's",
+                f"median of {pr['pairs']} pair ratios {pr['ratio_median']:.3f} "
+                f"({pr['ratio_min']:.2f}–{pr['ratio_max']:.2f}); CPU "
+                f"{pr['cpu_ratio_median']:.2f}×",
+                pr["ratio_median"] >= 0.97 and pr["cpu_ratio_median"] <= 0.85)
         dc, nc = get("Doo", "a", route, "cpu_us_per_req"), get("nginx", "a", route,
                                                                 "cpu_us_per_req")
         add(f"server CPU per request {ROUTE_NAMES[route]}", "≤ 0.85 × nginx's",
@@ -243,7 +252,21 @@ def render(results: Path, date: str) -> Path:
     if suite:
         rows = suite["data"]
         out += ["## Targets (shared/spec/performance.md), ratios from this run", ""]
-        out += targets(rows, cold["data"] if cold else None, build["data"] if build else None)
+        pairs = load(results, date, "pairs")
+        out += targets(rows, cold["data"] if cold else None, build["data"] if build else None,
+                       pairs["data"] if pairs else None)
+        if pairs:
+            out += ["", "### Doo and nginx paired (`python bench/run.py pairs`)", "",
+                    ("Both servers pinned to CPU 0, wrk on CPU 1 loading them in turn, "
+                     f"{pairs['data'][0]['pairs']} × {pairs['data'][0]['seconds']:g} s each:"), "",
+                    "| route | Doo req/s | nginx req/s | Doo CPU µs/req | nginx CPU µs/req |",
+                    "|---|---|---|---|---|"]
+            for p in pairs["data"]:
+                out.append(f"| {ROUTE_NAMES[p['route']]} | "
+                           f"{', '.join(f'{x / 1000:.0f}K' for x in p['doo_rps'])} | "
+                           f"{', '.join(f'{x / 1000:.0f}K' for x in p['nginx_rps'])} | "
+                           f"{', '.join(f'{x:.2f}' for x in p['doo_cpu_us'])} | "
+                           f"{', '.join(f'{x:.2f}' for x in p['nginx_cpu_us'])} |")
         out += ["", "## The suite", ""]
         if chart(rows, results / f"{date}-throughput.png"):
             out += [f"![requests/s and p99 per peer]({date}-throughput.png)", ""]
@@ -271,9 +294,13 @@ def render(results: Path, date: str) -> Path:
     if soak:
         d = soak["data"]
         rss = [x[1] for x in d["samples"]]
+        short = (" (the issue asks for 30 minutes: `python bench/run.py soak --minutes 30`; "
+                 f"this run is {d['minutes']:g} to fit the session)" if d["minutes"] < 30 else "")
+        commit = soak["machine"].get("commit", "?")
+        other = (f", at commit `{commit[:10]}`" if first and commit != first["machine"].get("commit")
+                 else "")
         out += [f"## Memory under sustained load ({d['minutes']:g} minutes)", "",
-                (f"`{d['command']}` (the issue asks for 30 minutes: `python bench/run.py soak "
-                f"--minutes 30`; this run is {d['minutes']:g} to fit the session). "
+                (f"`{d['command']}`{short}{other}: "
                 f"{d['requests']:,} requests at {d['rps']:,.0f}/s, errors {d['errors']}; RSS "
                 f"from {min(rss) / 1024:.2f} to {max(rss) / 1024:.2f} MB over "
                 f"{len(rss)} samples (every 10 s); peak {d['peak_rss_kb'] / 1024:.2f} MB."), ""]

@@ -8,8 +8,12 @@ bench/results/<date>.md and PNG charts):
   suite      /plaintext and /json for Doo, Go net/http, Fastify, FastAPI+uvicorn, nginx, h2o in
              modes a (server on CPU 0, wrk -t1 -c256 on CPU 1), b (the same, pipelined ×16) and
              c (unpinned, 2 server workers, wrk -t2); GET /tasks/:id and POST /tasks over SQLite
-             (mode a) for Doo, Go + mattn/go-sqlite3, Fastify + better-sqlite3, FastAPI + sqlite3
-             and PocketBase. Each server is started fresh, warmed up, measured 3 times; medians.
+             for Doo, Go + mattn/go-sqlite3, Fastify + better-sqlite3, FastAPI + sqlite3 and
+             PocketBase, in the same three modes. Each server is started fresh, warmed up,
+             measured 3 times; medians.
+  pairs      Doo and nginx in mode a, alternating (Doo, nginx, Doo, …) 6 × 5 s per route, so
+             that slow drifts of the machine fall on both: the median of the pair ratios
+             decides the "≥ 0.97 × nginx" target better than medians of separate runs.
   loadgen    our load generator against wrk on the same targets (the `doo bench` engine).
   mixed      90 % GET /hello/x + 10 % POST /signup with JSON bodies on examples/handlers.
   soak       sustained load on examples/hello /json, RSS every 10 s (--minutes, default 5).
@@ -26,6 +30,7 @@ by pid, also on errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -401,6 +406,40 @@ def run_loadgen_check(s: Settings) -> list[dict[str, object]]:
     return rows
 
 
+def run_pairs(s: Settings, pairs: int = 6, seconds: float = 5.0) -> list[dict[str, object]]:
+    """Doo and nginx both started (pinned to CPU 0), loaded in turn by wrk on CPU 1."""
+    rows: list[dict[str, object]] = []
+    peers = [p for p in PEER_LIST if p.name in ("Doo", "nginx")]
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(running(p, 1, 0)) for p in peers]
+        for route in ("plaintext", "json"):
+            path = HELLO[route][1]
+            runs: dict[str, list[tuple[float, float]]] = {p.name: [] for p in peers}
+            for port, _ in servers:
+                wrk(port, path, "GET", "", 1, 1, s.connections, s.warmup, 1)
+            for _ in range(pairs):
+                for peer, (port, pid) in zip(peers, servers):
+                    before = bench.cpu_seconds(bench.process_tree(pid))
+                    r = wrk(port, path, "GET", "", 1, 1, s.connections, seconds, 1)
+                    cpu = (bench.cpu_seconds(bench.process_tree(pid)) - before) / max(
+                        r["requests"], 1) * 1e6
+                    runs[peer.name].append((r["rps"], cpu))
+            d, n = runs["Doo"], runs["nginx"]
+            ratios = [a[0] / b[0] for a, b in zip(d, n)]
+            cpu_ratios = [a[1] / b[1] for a, b in zip(d, n)]
+            row = {"route": route, "pairs": pairs, "seconds": seconds,
+                   "doo_rps": [round(x[0]) for x in d], "nginx_rps": [round(x[0]) for x in n],
+                   "doo_cpu_us": [round(x[1], 2) for x in d],
+                   "nginx_cpu_us": [round(x[1], 2) for x in n],
+                   "ratio_median": statistics.median(ratios), "ratio_min": min(ratios),
+                   "ratio_max": max(ratios), "cpu_ratio_median": statistics.median(cpu_ratios)}
+            rows.append(row)
+            print(f"   {route}: Doo/nginx median {row['ratio_median']:.3f} "
+                  f"({min(ratios):.2f}–{max(ratios):.2f}), CPU ratio "
+                  f"{row['cpu_ratio_median']:.2f}", flush=True)
+    return rows
+
+
 def run_mixed(s: Settings) -> dict[str, object]:
     """90 % GET /hello/x and 10 % POST /signup (a validated JSON body) at the same time."""
     binary = doo_binary("handlers")
@@ -571,8 +610,8 @@ def save(s: Settings, part: str, data: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("part", nargs="?", default="all",
-                   choices=["all", "suite", "loadgen", "mixed", "soak", "coldstart", "build",
-                            "report"])
+                   choices=["all", "suite", "pairs", "loadgen", "mixed", "soak", "coldstart",
+                            "build", "report"])
     p.add_argument("--quick", action="store_true", help="smoke test: 1 run × 3 s")
     p.add_argument("--duration", type=float, default=10.0)
     p.add_argument("--runs", type=int, default=3)
@@ -585,11 +624,14 @@ def main(argv: list[str] | None = None) -> int:
                  warmup=1.0 if a.quick else 2.0, date=a.date)
     WORK.mkdir(parents=True, exist_ok=True)
     parts = ([a.part] if a.part != "all"
-             else ["suite", "loadgen", "mixed", "soak", "coldstart", "build", "report"])
+             else ["suite", "pairs", "loadgen", "mixed", "soak", "coldstart", "build",
+                   "report"])
     for part in parts:
         print(f"# {part}", flush=True)
         if part == "suite":
             save(s, part, run_suite(s, a.peers, a.modes))
+        elif part == "pairs":
+            save(s, part, run_pairs(s, 2 if a.quick else 6, 2.0 if a.quick else 5.0))
         elif part == "loadgen":
             save(s, part, run_loadgen_check(s))
         elif part == "mixed":
