@@ -981,6 +981,9 @@ static void begin_drain(worker *w) {
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->srv->stop_fd, NULL);
     close(w->lfd);
     w->lfd = -1;
+    /* Requests gathered earlier in this round are in flight: answer them (with close) before
+     * deciding which connections are idle. */
+    run_ready(w);
     for (int i = 0; i < w->hw; i++) {
         conn *c = &w->conns[i];
         if (c->fd < 0 || c->lingering || c->out.len) continue;
@@ -1043,6 +1046,9 @@ static void *worker_main(void *arg) {
             }
         }
     }
+    /* A group left open by connections the drain deadline closed: end it, which also lets
+     * another worker that waits for its turn go on. */
+    if (dooh__group) dooh__group->commit();
     atomic_fetch_sub(&g_running, 1);
     return NULL;
 }
