@@ -715,36 +715,46 @@ static void reads_shared(bool on) {
     if (dooh__group) dooh__group->batch(on);
 }
 
+/* One recv from c into its read target (read_target), recorded on c (c->in's length when
+ * owned, unread, rdhup). Returns the bytes read, or 0 when there is nothing more for now:
+ * the socket is drained (a draining idle connection is then closed) or c was closed (EOF,
+ * a socket error, no memory). *dst is where the bytes are. */
+static size_t recv_some(worker *w, conn *c, bool rdhup, bool *owned, char **dst) {
+    for (;;) {
+        size_t room;
+        if (!read_target(w, c, owned, dst, &room)) return 0;
+        ssize_t n = recv(c->fd, *dst, room, 0);
+        if (n > 0) {
+            if (*owned) c->in.len += (size_t)n;
+            c->unread = (size_t)n >= room || rdhup;
+            c->rdhup = rdhup;
+            return (size_t)n;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (w->draining && c->in.len == 0) conn_close(w, c);
+            return 0;
+        }
+        /* EOF or a socket error. A partial request can never complete now. */
+        conn_close(w, c);
+        return 0;
+    }
+}
+
 /* Read from c until the socket is drained (edge-triggered), answering as we go. */
 static void conn_read(worker *w, conn *c, bool rdhup) {
     for (;;) {
         bool owned;
         char *dst;
-        size_t room;
-        if (!read_target(w, c, &owned, &dst, &room)) return;
         reads_shared(false);
-        ssize_t n = recv(c->fd, dst, room, 0);
-        if (n > 0) {
-            if (owned) c->in.len += (size_t)n;
-            c->unread = (size_t)n >= room || rdhup;
-            c->rdhup = rdhup;
-            reads_shared(true);
-            bool go = owned ? process(w, c, c->in.p, c->in.len, true) : process(w, c, dst, (size_t)n, false);
-            reads_shared(false);
-            if (!go) return;
-            /* A short read drained the socket: the next byte will raise a new edge. After a
-             * half-close we keep reading to see the EOF, which raises no further event. */
-            if ((size_t)n < room && !rdhup) return;
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (w->draining && c->in.len == 0) conn_close(w, c);
-            return;
-        }
-        /* EOF or a socket error. A partial request can never complete now. */
-        conn_close(w, c);
-        return;
+        size_t n = recv_some(w, c, rdhup, &owned, &dst);
+        if (n == 0) return;
+        reads_shared(true);
+        bool go = owned ? process(w, c, c->in.p, c->in.len, true) : process(w, c, dst, n, false);
+        reads_shared(false);
+        /* A short read drained the socket: the next byte will raise a new edge. After a
+         * half-close we keep reading to see the EOF, which raises no further event. */
+        if (!go || !c->unread) return;
     }
 }
 
@@ -754,29 +764,12 @@ static void conn_read(worker *w, conn *c, bool rdhup) {
  * snapshot (group.h) — which saves SQLite's per-transaction locking calls on every read but
  * the first. A connection whose read filled its room is read on (conn_read) after its turn. */
 static void gather(worker *w, conn *c, bool rdhup) {
-    for (;;) {
-        bool owned;
-        char *dst;
-        size_t room;
-        if (!read_target(w, c, &owned, &dst, &room)) return;
-        ssize_t n = recv(c->fd, dst, room, 0);
-        if (n > 0) {
-            ready *r = &w->ready[w->nready++];
-            *r = (ready){ conn_tag(w, c), owned ? 0 : w->rbuf_used, (size_t)n, owned };
-            if (owned) c->in.len += (size_t)n;
-            else w->rbuf_used += (size_t)n;
-            c->unread = (size_t)n >= room || rdhup;
-            c->rdhup = rdhup;
-            return;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (w->draining && c->in.len == 0) conn_close(w, c);
-            return;
-        }
-        conn_close(w, c);
-        return;
-    }
+    bool owned;
+    char *dst;
+    size_t n = recv_some(w, c, rdhup, &owned, &dst);
+    if (n == 0) return;
+    w->ready[w->nready++] = (ready){ conn_tag(w, c), owned ? 0 : (size_t)(dst - w->rbuf), n, owned };
+    if (!owned) w->rbuf_used += n;
 }
 
 static void settle(worker *w);
