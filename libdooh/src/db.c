@@ -189,7 +189,7 @@ static int exec_simple(sqlite3 *db, const char *sql) {
 
 /* SQLite calls this while another connection holds a lock this one needs. The holder is
  * almost always another worker finishing a group commit, which takes a fraction of a
- * millisecond, so the first waits are 20 µs (SQLite's own handler sleeps 1 ms and more from
+ * millisecond, so the first waits are 100 µs (SQLite's own handler sleeps 1 ms and more from
  * the start, which stalls every connection of the waiting worker); after 2 ms it waits in
  * 1 ms steps, until DOO_DB_BUSY_TIMEOUT_MS has passed since the first call. */
 static int busy_wait(void *arg, int count) {
